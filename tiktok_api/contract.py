@@ -1,0 +1,212 @@
+"""The public contract of the TikTok Accounts API v1.3, as constants shared by client and simulator.
+
+Source: ../shared/TIKTOK_API.md. Changing a value here changes both sides, so the tests of one
+cannot drift from the other.
+"""
+
+from __future__ import annotations
+
+API_PREFIX = "/open_api/v1.3"
+REAL_BASE_URL = "https://business-api.tiktok.com" + API_PREFIX
+
+# Endpoint paths (relative to the API prefix); every path ends with a slash.
+BUSINESS_GET = "/business/get/"
+VIDEO_LIST = "/business/video/list/"
+COMMENT_LIST = "/business/comment/list/"
+COMMENT_REPLY_LIST = "/business/comment/reply/list/"
+TOKEN = "/tt_user/oauth2/token/"
+REFRESH_TOKEN = "/tt_user/oauth2/refresh_token/"
+DATA_ENDPOINTS = (BUSINESS_GET, VIDEO_LIST, COMMENT_LIST, COMMENT_REPLY_LIST)
+TOKEN_ENDPOINTS = (TOKEN, REFRESH_TOKEN)
+
+# Envelope codes.
+OK = 0
+NO_PERMISSION = 40001
+BAD_PARAMETER = 40002
+UNKNOWN_PATH = 40006
+RATE_LIMITED = 40100
+INVALID_TOKEN = 40105
+AUTH_CODE_EXPIRED = 40131
+INTERNAL_ERROR = 50000
+INTERNAL_ERROR_2 = 50002
+RETRYABLE_CODES = frozenset({RATE_LIMITED, INTERNAL_ERROR, INTERNAL_ERROR_2})
+
+# Rate limits.
+PER_ACCOUNT_ENDPOINT_PER_MINUTE = 40
+APP_PER_MINUTE = 600
+APP_PER_SECOND = 10
+APP_PER_DAY = 864_000
+RATE_LIMIT_PENALTY_SECONDS = 300  # a per-minute breach clears after about 5 minutes
+
+# Tokens.
+ACCESS_TOKEN_LIFETIME = 86_400
+REFRESH_TOKEN_LIFETIME = 365 * 86_400
+AUTH_CODE_LIFETIME = 600
+ALL_SCOPES = (
+    "user.info.basic",
+    "user.info.username",
+    "user.info.profile",
+    "user.info.stats",
+    "user.account.type",
+    "user.insights",
+    "video.list",
+    "video.insights",
+    "comment.list",
+)
+
+# /business/get/
+ACCOUNT_LOOKBACK_DAYS = 60  # older start_date is a 40002
+ACCOUNT_SAFE_LOOKBACK_DAYS = 58  # what a commercial connector documents as safe
+AUDIENCE_MIN_FOLLOWERS = 100
+ACCOUNT_DEFAULT_FIELDS = ("display_name", "profile_image")
+ACCOUNT_PROFILE_FIELDS = (
+    "username",
+    "display_name",
+    "profile_image",
+    "bio_description",
+    "is_verified",
+    "is_business_account",
+    "profile_deep_link",
+    "followers_count",
+    "following_count",
+    "total_likes",
+    "videos_count",
+)
+ACCOUNT_AUDIENCE_FIELDS = ("audience_ages", "audience_genders", "audience_countries", "audience_cities")
+ACCOUNT_METRICS = (
+    "video_views",
+    "unique_video_views",
+    "profile_views",
+    "likes",
+    "comments",
+    "shares",
+    "followers_count",
+    "daily_new_followers",
+    "daily_lost_followers",
+    "daily_total_followers",
+    "engaged_audience",
+    "bio_link_clicks",
+    "email_clicks",
+    "address_clicks",
+    "phone_number_clicks",
+    "app_download_clicks",
+    "lead_submissions",
+    "audience_activity",
+)
+# Missing for Personal accounts: absent, which is not zero.
+ACCOUNT_BUSINESS_ONLY_METRICS = (
+    "bio_link_clicks",
+    "email_clicks",
+    "address_clicks",
+    "phone_number_clicks",
+    "app_download_clicks",
+    "lead_submissions",
+)
+ACCOUNT_FIELDS = tuple(dict.fromkeys(ACCOUNT_PROFILE_FIELDS + ACCOUNT_AUDIENCE_FIELDS + ACCOUNT_METRICS))
+
+# /business/video/list/
+VIDEO_MAX_COUNT = 20
+VIDEO_DEFAULT_COUNT = 10
+VIDEO_METRICS_FREEZE_DAYS = 365
+VIDEO_INACTIVE_DAYS = 7
+VIDEO_ATTRIBUTE_FIELDS = (
+    "item_id",
+    "create_time",
+    "caption",
+    "media_type",
+    "is_ad",
+    "thumbnail_url",
+    "share_url",
+    "embed_url",
+)
+VIDEO_METRIC_FIELDS = (
+    "video_duration",
+    "video_views",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "favorites",
+    "total_time_watched",
+    "average_time_watched",
+    "full_video_watched_rate",
+    "new_followers",
+    "profile_views",
+    "website_clicks",
+    "phone_number_clicks",
+    "lead_submissions",
+    "app_download_clicks",
+    "email_clicks",
+    "address_clicks",
+)
+VIDEO_BREAKDOWN_FIELDS = (
+    "impression_sources",
+    "audience_countries",
+    "audience_cities",
+    "audience_genders",
+    "audience_types",
+    "video_view_retention",
+    "engagement_likes",
+)
+VIDEO_FIELDS = VIDEO_ATTRIBUTE_FIELDS + VIDEO_METRIC_FIELDS + VIDEO_BREAKDOWN_FIELDS
+VIDEO_BUSINESS_ONLY_FIELDS = (
+    "website_clicks",
+    "phone_number_clicks",
+    "lead_submissions",
+    "app_download_clicks",
+    "email_clicks",
+    "address_clicks",
+)
+# Absent (not zero) once a post has been inactive for more than VIDEO_INACTIVE_DAYS.
+VIDEO_PERISHABLE_FIELDS = (
+    "reach",
+    "total_time_watched",
+    "average_time_watched",
+    "full_video_watched_rate",
+    "audience_countries",
+    "audience_cities",
+    "audience_genders",
+    "audience_types",
+)
+IMPRESSION_SOURCES = (
+    "For You",
+    "Follow",
+    "Search",
+    "Sound",
+    "Personal Profile",
+    "Direct Message",
+    "Others",
+)
+AUDIENCE_TYPES = ("NEW_VIEWER", "RETURN_VIEWER", "FOLLOWER_PERCENT", "NON_FOLLOWER_PERCENT")
+GENDERS = ("Female", "Male", "Other")
+AGE_BUCKETS = ("18-24", "25-34", "35-44", "45-54", "55+")
+
+# /business/comment/list/ and /business/comment/reply/list/
+COMMENT_MAX_COUNT = 30
+COMMENT_DEFAULT_COUNT = 20
+COMMENT_IDS_MAX = 30
+COMMENT_INLINE_REPLIES = 3
+COMMENT_DUPLICATES_AFTER = 500
+COMMENT_SORT_FIELDS = ("likes", "replies", "create_time")
+COMMENT_SORT_ORDERS = ("asc", "desc", "smart")
+COMMENT_STATUSES = ("ALL", "PUBLIC")
+COMMENT_FIELDS = (
+    "comment_id",
+    "video_id",
+    "parent_comment_id",
+    "user_id",
+    "unique_identifier",
+    "username",
+    "display_name",
+    "profile_image",
+    "text",
+    "image_url",
+    "create_time",
+    "likes",
+    "replies",
+    "owner",
+    "liked",
+    "pinned",
+    "status",
+    "reply_list",
+)

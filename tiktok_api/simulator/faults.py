@@ -1,0 +1,83 @@
+"""Fault injection: what a flaky API, a proxy and the real world do to a client.
+
+Configured by CLI flags or by the environment variable TIKTOK_SIMULATOR_FAULTS, a comma-separated list
+of `name=value` pairs, for example:
+
+    TIKTOK_SIMULATOR_FAULTS="rate_limited=0.05,internal_error=0.05,http_5xx=0.05,truncated=0.02"
+
+Rates (fractions of data calls, 0-1): rate_limited (40100), internal_error (50002), http_5xx (HTTP 503),
+slow (answered after slow_seconds), timeout (answered after timeout_seconds, past a client's timeout),
+truncated (a JSON body cut short), html (an HTML error page from a proxy).
+Other keys: slow_seconds, timeout_seconds (real seconds); revoked=<business_id>|<business_id> (those
+accounts' tokens are revoked: 40105 on every call and on refresh).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field, fields
+
+RATE_NAMES = ("rate_limited", "internal_error", "http_5xx", "slow", "timeout", "truncated", "html")
+
+
+@dataclass
+class FaultConfig:
+    rate_limited: float = 0.0
+    internal_error: float = 0.0
+    http_5xx: float = 0.0
+    slow: float = 0.0
+    timeout: float = 0.0
+    truncated: float = 0.0
+    html: float = 0.0
+    slow_seconds: float = 1.0
+    timeout_seconds: float = 35.0
+    revoked: set[str] = field(default_factory=set)
+
+    @classmethod
+    def parse(cls, text: str | None) -> FaultConfig:
+        config = cls()
+        known = {f.name for f in fields(cls)}
+        for item in (text or "").split(","):
+            item = item.strip()
+            if not item:
+                continue
+            name, sep, value = item.partition("=")
+            name = name.strip()
+            if not sep or name not in known:
+                raise ValueError(
+                    f"TIKTOK_SIMULATOR_FAULTS: cannot read {item!r}; expected name=value with name one of "
+                    f"{sorted(known)}"
+                )
+            if name == "revoked":
+                config.revoked = {v.strip() for v in value.split("|") if v.strip()}
+                continue
+            try:
+                number = float(value)
+            except ValueError:
+                raise ValueError(f"TIKTOK_SIMULATOR_FAULTS: {name} needs a number, got {value!r}") from None
+            if name in RATE_NAMES and not 0 <= number <= 1:
+                raise ValueError(f"TIKTOK_SIMULATOR_FAULTS: {name} is a rate between 0 and 1, got {number}")
+            setattr(config, name, number)
+        if sum(getattr(config, n) for n in RATE_NAMES) > 1:
+            raise ValueError("TIKTOK_SIMULATOR_FAULTS: the fault rates add up to more than 1")
+        return config
+
+
+class FaultInjector:
+    """Draws at most one fault per data call, deterministically for a seed."""
+
+    def __init__(self, config: FaultConfig, seed: int):
+        self.config = config
+        self._random = random.Random(seed * 7919 + 1)
+        self._lock = threading.Lock()
+
+    def draw(self) -> str | None:
+        with self._lock:
+            x = self._random.random()
+        for name in RATE_NAMES:
+            rate = getattr(self.config, name)
+            if x < rate:
+                return name
+            x -= rate
+        return None

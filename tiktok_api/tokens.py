@@ -1,0 +1,235 @@
+"""OAuth token sets per account, and where they are kept between runs.
+
+The refresh token may rotate on every refresh (unconfirmed), so whatever comes back is persisted at
+once and atomically: losing a rotated refresh token means the owner has to consent again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from tiktok_api.secrets import Secret
+
+try:  # POSIX only: serialises read-modify-write across processes (Dagster runs several)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+@dataclass
+class TokenSet:
+    """The tokens of one authorised account; expiry times are wall-clock epoch seconds."""
+
+    business_id: str
+    access_token: Secret
+    refresh_token: Secret
+    access_expires_at: float | None
+    refresh_expires_at: float | None
+    scope: str = ""
+
+    def __post_init__(self) -> None:
+        # Accept plain strings from callers, but hold Secrets from here on.
+        self.access_token = Secret(self.access_token)
+        self.refresh_token = Secret(self.refresh_token)
+
+    def access_expired(self, now: float, skew: float = 0.0) -> bool:
+        return self.access_expires_at is not None and now >= self.access_expires_at - skew
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(s.strip() for s in self.scope.split(",") if s.strip())
+
+    @classmethod
+    def from_token_response(cls, data: Mapping[str, Any], now: float) -> TokenSet:
+        """Build from the ``data`` of a token or refresh answer, received at wall-clock ``now``."""
+        missing = [k for k in ("access_token", "refresh_token", "open_id") if not data.get(k)]
+        if missing:
+            raise ValueError(f"token answer lacks {', '.join(missing)}")
+        return cls(
+            business_id=str(data["open_id"]),
+            access_token=Secret(str(data["access_token"])),
+            refresh_token=Secret(str(data["refresh_token"])),
+            access_expires_at=_expiry(now, data.get("expires_in")),
+            # A refresh may answer with the remaining life rather than a fresh year (unconfirmed):
+            # now + the value is right under either reading.
+            refresh_expires_at=_expiry(now, data.get("refresh_token_expires_in")),
+            scope=str(data.get("scope") or ""),
+        )
+
+    def to_storage(self) -> dict[str, Any]:
+        """The plain (revealed) fields, for a token store's file. Never log this."""
+        return {
+            "access_token": self.access_token.reveal(),
+            "refresh_token": self.refresh_token.reveal(),
+            "access_expires_at": self.access_expires_at,
+            "refresh_expires_at": self.refresh_expires_at,
+            "scope": self.scope,
+        }
+
+    @classmethod
+    def from_storage(cls, business_id: str, fields: Mapping[str, Any]) -> TokenSet:
+        return cls(
+            business_id=business_id,
+            access_token=Secret(fields["access_token"]),
+            refresh_token=Secret(fields["refresh_token"]),
+            access_expires_at=fields.get("access_expires_at"),
+            refresh_expires_at=fields.get("refresh_expires_at"),
+            scope=fields.get("scope") or "",
+        )
+
+
+def _expiry(now: float, seconds: Any) -> float | None:
+    try:
+        return now + float(seconds)  # tolerant: the lifetime may arrive as a string
+    except (TypeError, ValueError):
+        return None
+
+
+from_token_response = TokenSet.from_token_response
+
+
+class TokenNotFoundError(KeyError):
+    """No tokens are stored for an account. Names the account, never a secret."""
+
+    def __init__(self, business_id: str, where: str) -> None:
+        self.business_id = business_id
+        self.message = (
+            f"no tokens stored for account {business_id!r} in {where}; "
+            "authorise the account first (exchange an auth code)"
+        )
+        super().__init__(self.message)
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return self.message
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    def get(self, business_id: str) -> TokenSet: ...
+
+    def put(self, token_set: TokenSet) -> None: ...
+
+    def business_ids(self) -> list[str]: ...
+
+
+class MemoryTokenStore:
+    """Tokens held in memory only: for scripts and tests."""
+
+    def __init__(self, token_sets: Iterable[TokenSet] = ()) -> None:
+        self._lock = threading.Lock()
+        self._sets = {ts.business_id: ts for ts in token_sets}
+
+    def get(self, business_id: str) -> TokenSet:
+        with self._lock:
+            try:
+                return self._sets[business_id]
+            except KeyError:
+                raise TokenNotFoundError(business_id, "the memory token store") from None
+
+    def put(self, token_set: TokenSet) -> None:
+        with self._lock:
+            self._sets[token_set.business_id] = token_set
+
+    def business_ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._sets)
+
+    def __repr__(self) -> str:
+        return f"MemoryTokenStore(accounts={self.business_ids()!r})"
+
+
+class FileTokenStore:
+    """One JSON file mapping business_id -> token fields, readable by its owner only (0600).
+
+    Writes go to a 0600 temp file in the same directory, then ``os.replace``: a reader never sees a
+    half-written file. Every ``get`` re-reads the file so a rotation done by another process is seen.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+
+    def get(self, business_id: str) -> TokenSet:
+        with self._lock:
+            fields = self._read().get(business_id)
+        if fields is None:
+            raise TokenNotFoundError(business_id, str(self.path))
+        return TokenSet.from_storage(business_id, fields)
+
+    def put(self, token_set: TokenSet) -> None:
+        with self._lock, self._file_lock():
+            # Read-modify-write under both locks, so tokens of other accounts written meanwhile survive.
+            data = self._read()
+            data[token_set.business_id] = token_set.to_storage()
+            self._write(data)
+
+    def business_ids(self) -> list[str]:
+        with self._lock:
+            return sorted(self._read())
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore({str(self.path)!r})"
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:  # the content holds secrets: name the place only
+            raise ValueError(f"token file {self.path} is not valid JSON (line {exc.lineno})") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"token file {self.path} must hold a JSON object")
+        return data
+
+    def _write(self, data: dict[str, Any]) -> None:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)  # the umask cannot widen it, but be exact
+                json.dump(data, handle, indent=2, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        self._fsync_dir()
+
+    def _fsync_dir(self) -> None:
+        # Makes the rename itself durable; best effort (not every platform can open a directory).
+        try:
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
+        finally:
+            os.close(dir_fd)
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        if fcntl is None:
+            yield
+            return
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
