@@ -6,6 +6,8 @@ token: the server's own message is redacted of any secret the client knows befor
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Iterable
 
 from tiktok_api import contract
@@ -47,6 +49,7 @@ class TikTokError(Exception):
         self.business_id = business_id
         self.http_status = http_status
         self.attempts = attempts
+        self.partial: Any = None  # what a paginated fetch received before it failed
         super().__init__(self.message)
 
     @property

@@ -59,7 +59,9 @@ class ClientRateLimiter:
     total in any window of 60*(1+margin) s, and ``app_per_second`` per 1*(1+margin) s.
 
     The margin widens every window because the server counts arrival times, which network jitter
-    shifts: calls spaced exactly 60 s apart here may land 59.9 s apart there.
+    shifts: calls spaced exactly 60 s apart here may land 59.9 s apart there. ``jitter_allowance``
+    (API seconds) is added on top: against a simulator whose clock runs N times faster, a few real
+    milliseconds of jitter are N times as many API seconds, which matters for the 1-second window.
     """
 
     def __init__(
@@ -68,15 +70,17 @@ class ClientRateLimiter:
         app_per_minute: int = contract.APP_PER_MINUTE,
         app_per_second: int = contract.APP_PER_SECOND,
         window_margin: float = 0.05,
+        jitter_allowance: float = 0.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
     ) -> None:
         self.per_account_endpoint = per_account_endpoint
-        self.minute = 60.0 * (1 + window_margin)
+        self.minute = 60.0 * (1 + window_margin) + jitter_allowance
+        second = 1.0 * (1 + window_margin) + jitter_allowance
         self.clock, self.sleep = clock, sleep
         self._lock = threading.Lock()
         self._keys: dict[tuple[str, str], _Window] = {}
-        self._app = (_Window(app_per_minute, self.minute), _Window(app_per_second, 1.0 * (1 + window_margin)))
+        self._app = (_Window(app_per_minute, self.minute), _Window(app_per_second, second))
 
     def acquire(self, business_id: str | None, endpoint: str) -> float:
         """Block until a call is allowed, record it, and return the API seconds waited.

@@ -201,7 +201,9 @@ class Simulator:
         with self.lock:
             grant = self.refresh.get(body["refresh_token"])
             now = self.clock.now()
-            if grant is None or grant.revoked or grant.expires_at < now:
+            # A fault-revoked account is refused here too (faults.py: "40105 on every call and on refresh").
+            revoked = grant is not None and grant.business_id in self.faults.config.revoked
+            if grant is None or grant.revoked or revoked or grant.expires_at < now:
                 raise ApiError(contract.INVALID_TOKEN, "refresh_token is invalid, expired or revoked")
             grant.revoked = True  # the refresh token rotates: the old one stops working
             for access in self.access.values():

@@ -308,7 +308,7 @@ def build_posts(seed: int, account: AccountSpec) -> list[Post]:
         duration = round(pr.uniform(6, 20), 1) if media == "PHOTO" else round(pr.uniform(7, 180), 3)
         final_views = int(account.views_scale * math.exp(pr.gauss(0, 0.9)) * (20 if viral else 1)) + 1
         active_days = pr.choice([3, 5, 10, 20, 45, 90, 180, 365]) * pr.uniform(0.7, 1.0)
-        comment_rate = pr.uniform(0.0005, 0.004)
+        comment_rate = pr.uniform(0.0002, 0.0012)
         comments_final = pr.randint(800, 1100) if viral else int(final_views * comment_rate)
         if viral:
             active_days = max(active_days, 60)

@@ -1,0 +1,43 @@
+# Every target that needs Python creates .venv first (from the committed lock) when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export TIKTOK_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(TIKTOK_DATA_DIR)/dagster
+
+.PHONY: venv demo test ui lint format lock bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -e . \
+		|| $(BIN)/python -m pip install --quiet -r requirements.lock -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/python -m orchestration.demo
+
+test: venv
+	$(BIN)/python -m pytest
+
+ui: venv
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-resolve the pinned environment after changing pyproject.toml.
+lock: venv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache dbt_project/target dbt_project/logs

@@ -1,0 +1,1 @@
+"""Dagster assets and asset checks, with the plain logic they wrap (landing zone, ingestion plans)."""

@@ -1,0 +1,356 @@
+"""What to fetch for one account and one UTC day, and landing it: the logic behind the raw assets.
+
+Pure rules (windows, readiness, which posts need their comments) are plain functions; `RawFetcher`
+calls the client and writes one immutable landing file per fetch. Nothing here imports Dagster.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from assets import landing
+from tiktok_api import contract
+from tiktok_api.client import FetchResult, Page, TikTokClient
+from tiktok_api.errors import TikTokError
+
+# Account metrics are re-fetched over this many days before the partition day: they arrive 24-48 h late
+# and are revised afterwards, so each daily run also refreshes the days just before.
+ACCOUNT_LOOKBACK_DAYS = 3
+# Post metrics and comments are snapshots "as of now": a past day's snapshot cannot be taken later, so a
+# partition is fetched only while it is among the most recent days the API's 24-48 h lag allows.
+SNAPSHOT_WINDOW_DAYS = 3
+# A post's lifetime metrics freeze 365 days after publishing; with the 48 h lag a snapshot taken this
+# long after publishing is final.
+FINAL_SNAPSHOT_AGE = timedelta(days=contract.VIDEO_METRICS_FREEZE_DAYS + 2)
+
+VIDEO_URL = re.compile(r"tiktok\.com/(?:@(?P<user>[^/?#]+)/(?:video|photo)|embed(?:/v2)?)/(?P<id>\d{15,21})")
+
+
+class NotYetAvailable(Exception):
+    """The day's data cannot exist yet (the API publishes a day 24-48 h after it ends): retry later."""
+
+    def __init__(self, message: str, retry_after: datetime):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# ---------------------------------------------------------------- pure rules
+
+
+def day_end(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(days=1)
+
+
+def check_partition_ready(partition: date, now: datetime) -> None:
+    """Raise NotYetAvailable when no data of the day can exist yet (less than 24 h after its end)."""
+    ready = day_end(partition) + timedelta(hours=24)
+    if now < ready:
+        raise NotYetAvailable(
+            f"TikTok has not published {partition} yet: a day's data appears 24-48 h after the day ends "
+            f"(UTC). Retry after {ready:%Y-%m-%d %H:%M} UTC; the daily schedule waits the full 48 h.",
+            retry_after=ready,
+        )
+
+
+def account_window(
+    partition: date, today: date, lookback_days: int = ACCOUNT_LOOKBACK_DAYS
+) -> tuple[date, date] | None:
+    """The start and end dates to ask /business/get/ for, or None when the day is past the look-back.
+
+    The API refuses start dates more than 60 days back; we keep to the 58 days a connector documents as
+    safe, so a run near midnight or a slow clock never lands on the edge.
+    """
+    earliest = today - timedelta(days=contract.ACCOUNT_SAFE_LOOKBACK_DAYS)
+    if partition < earliest:
+        return None
+    return max(partition - timedelta(days=lookback_days), earliest), partition
+
+
+def snapshot_allowed(partition: date, today: date) -> bool:
+    return partition >= today - timedelta(days=SNAPSHOT_WINDOW_DAYS)
+
+
+def posts_needing_comments(
+    snapshot_counts: dict[str, int], fetched_counts: dict[str, int], tracked: Iterable[str] = ()
+) -> list[str]:
+    """Posts whose comment count changed since their comments were last fetched, plus tracked posts.
+
+    A post never fetched counts as fetched at 0 comments: a post without comments costs no call.
+    """
+    changed = [vid for vid, n in snapshot_counts.items() if n != fetched_counts.get(vid, 0)]
+    return list(dict.fromkeys([*changed, *tracked]))
+
+
+def parse_video_url(url: str) -> tuple[str | None, str]:
+    """(username or None, item_id) of a post URL; a bare 19-digit id is accepted too."""
+    text = url.strip()
+    if re.fullmatch(r"\d{15,21}", text):
+        return None, text
+    match = VIDEO_URL.search(text)
+    if not match:
+        raise ValueError(
+            f"cannot read a TikTok post id from {url!r}: expected https://www.tiktok.com/@user/video/<id> "
+            "(short vm.tiktok.com links must be opened once in a browser to get the full URL)"
+        )
+    user = match.group("user")
+    return (user.lower() if user else None), match.group("id")
+
+
+# ---------------------------------------------------------------- state (a cache of what raw holds)
+
+
+@contextmanager
+def locked_json(path: Path):
+    """Read-modify-write a small JSON state file under an exclusive lock, replaced atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = json.loads(path.read_text()) if path.exists() else {}
+        yield state
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(state, handle)
+        os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- fetching
+
+
+@dataclass
+class StreamOutcome:
+    """One account's result for one stream and partition: what landed, what it cost, what went wrong."""
+
+    business_id: str
+    stream: str
+    path: str | None = None
+    records: int = 0
+    api_calls: int = 0
+    retries: int = 0
+    refreshes: int = 0
+    bytes: int = 0
+    skipped: str | None = None
+    error: str | None = None
+    not_ready: NotYetAvailable | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, result: FetchResult) -> None:
+        self.api_calls += result.calls
+        self.retries += result.retries
+        self.refreshes += result.refreshes
+        self.bytes += result.bytes
+
+
+class RawFetcher:
+    """Fetches one stream for one account and day, and lands it; one instance per run."""
+
+    def __init__(
+        self,
+        client: TikTokClient,
+        data_dir: Path,
+        *,
+        source: str,
+        run_id: str,
+        api_now: Callable[[], datetime],
+    ):
+        self.client = client
+        self.data_dir = data_dir
+        self.source = source  # "simulator" or "tiktok"
+        self.run_id = run_id
+        self.api_now = api_now  # the API's clock: the simulator's when it is the source
+
+    def _state_path(self, stream: str, business_id: str) -> Path:
+        return self.data_dir / "state" / "tiktok" / stream / f"{business_id}.json"
+
+    def _land(
+        self, outcome: StreamOutcome, partition: date, pages: list[Page], complete: bool, extra: dict[str, Any]
+    ) -> None:
+        meta = {
+            "source": self.source,
+            "run_id": self.run_id,
+            "complete": complete,  # False: the fetch broke off; staging reads complete fetches only
+            "request_ids": [p.request_id for p in pages],
+            "log_ids": [p.log_id for p in pages],
+            "stats": {
+                "records": outcome.records,
+                "api_calls": outcome.api_calls,
+                "retries": outcome.retries,
+                "refreshes": outcome.refreshes,
+                "bytes": outcome.bytes,
+            },
+            **extra,
+        }
+        path = landing.write_fetch(self.data_dir, outcome.stream, partition, outcome.business_id, meta, pages)
+        outcome.path = str(path)
+
+    # --- /business/get/
+    def fetch_account(self, business_id: str, partition: date) -> StreamOutcome:
+        outcome = StreamOutcome(business_id, "account")
+        now = self.api_now()
+        window = account_window(partition, now.date())
+        if window is None:
+            outcome.skipped = (
+                f"account metrics: {partition} is more than {contract.ACCOUNT_SAFE_LOOKBACK_DAYS} days before "
+                f"{now.date()}; the API keeps {contract.ACCOUNT_LOOKBACK_DAYS} days (58 is the safe limit)"
+            )
+            return outcome
+        start, end = window
+        try:
+            result = self.client.get_business(business_id, contract.ACCOUNT_FIELDS, start, end)
+        except TikTokError as error:
+            return self._failed(outcome, partition, error, {"window": [str(start), str(end)]})
+        outcome.add(result)
+        data = result.records[0] if result.records else {}
+        days = [m.get("date") for m in data.get("metrics") or []]
+        outcome.records = len(days)
+        outcome.details = {"window": [str(start), str(end)], "metric_days": days}
+        self._land(outcome, partition, result.pages, True, {"window": {"start": str(start), "end": str(end)}})
+        if partition.isoformat() not in days:
+            outcome.not_ready = NotYetAvailable(
+                f"account {business_id}: the API has not published metrics for {partition} yet "
+                "(a day appears 24-48 h after it ends); the look-back days that did arrive have landed",
+                retry_after=day_end(partition) + timedelta(hours=48),
+            )
+        return outcome
+
+    # --- /business/video/list/
+    def fetch_videos(self, business_id: str, partition: date, tracked_ids: Iterable[str] = ()) -> StreamOutcome:
+        outcome = StreamOutcome(business_id, "videos")
+        now = self.api_now()
+        if not snapshot_allowed(partition, now.date()):
+            outcome.skipped = _snapshot_skip_reason("post snapshots", partition, now.date())
+            return outcome
+        state_path = self._state_path("videos", business_id)
+        state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        horizon_ms = state.get("final_snapshots_before_ms")
+        pages: list[Page] = []
+        try:
+            result = self.client.list_videos(
+                business_id, contract.VIDEO_FIELDS, max_count=contract.VIDEO_MAX_COUNT, stop_before_ms=horizon_ms
+            )
+            outcome.add(result)
+            pages += result.pages
+            seen = {v["item_id"] for v in result.records}
+            missing = [vid for vid in dict.fromkeys(tracked_ids) if vid not in seen]
+            for i in range(0, len(missing), contract.VIDEO_MAX_COUNT):  # tracked posts past the horizon
+                extra = self.client.list_videos(
+                    business_id, contract.VIDEO_FIELDS, video_ids=missing[i : i + 20], max_count=20
+                )
+                outcome.add(extra)
+                pages += extra.pages
+                result.records += extra.records
+        except TikTokError as error:
+            return self._failed(outcome, partition, error, {}, pages)
+        outcome.records = len(result.records)
+        outcome.details = {"paged_until_ms": horizon_ms, "posts": outcome.records}
+        self._land(outcome, partition, pages, True, {"horizon_ms": horizon_ms})
+        # Every post older than this has had a final (frozen) snapshot stored: later runs stop paging there.
+        with locked_json(state_path) as state:
+            new_horizon = int((now - FINAL_SNAPSHOT_AGE).timestamp() * 1000)
+            state["final_snapshots_before_ms"] = max(new_horizon, state.get("final_snapshots_before_ms") or 0)
+        return outcome
+
+    # --- /business/comment/list/ (+ replies)
+    def fetch_comments(
+        self, business_id: str, partition: date, tracked_ids: Iterable[str] = ()
+    ) -> StreamOutcome:
+        outcome = StreamOutcome(business_id, "comments")
+        now = self.api_now()
+        if not snapshot_allowed(partition, now.date()):
+            outcome.skipped = _snapshot_skip_reason("comments", partition, now.date())
+            return outcome
+        snapshot = latest_videos_snapshot(self.data_dir, partition, business_id)
+        if snapshot is None:
+            outcome.error = (
+                f"no post snapshot of {partition} for this account: materialise raw_tiktok_videos for the "
+                "partition first (comments are fetched only for posts whose comment count changed)"
+            )
+            return outcome
+        counts = {v["item_id"]: int(v.get("comments") or 0) for v in snapshot}
+        state_path = self._state_path("comments", business_id)
+        fetched = json.loads(state_path.read_text()) if state_path.exists() else {}
+        # Tracked ids are global; this account's are the ones its snapshot holds (fetched by id if old).
+        tracked = [vid for vid in dict.fromkeys(tracked_ids) if vid in counts]
+        todo = posts_needing_comments(counts, fetched.get("comment_counts", {}), tracked)
+        pages: list[Page] = []
+        done: dict[str, int] = {}
+        records = 0
+        try:
+            for video_id in todo:
+                result = self.client.list_comments(business_id, video_id, include_replies=True, max_count=30)
+                outcome.add(result)
+                pages += result.pages
+                records += len(result.records)
+                for comment in result.records:
+                    # reply_list holds at most 3 replies inline; fetch the rest from the reply endpoint
+                    if int(comment.get("replies") or 0) > len(comment.get("reply_list") or []):
+                        replies = self.client.list_replies(business_id, video_id, comment["comment_id"])
+                        outcome.add(replies)
+                        pages += replies.pages
+                        records += len(replies.records)
+                done[video_id] = counts.get(video_id, 0)
+        except TikTokError as error:
+            outcome.records = records
+            return self._failed(outcome, partition, error, {"videos_fetched": done}, pages, state_path, done)
+        outcome.records = records
+        outcome.details = {"posts_checked": len(counts), "posts_fetched": len(todo), "tracked": tracked}
+        self._land(outcome, partition, pages, True, {"videos_fetched": done, "tracked_video_ids": tracked})
+        self._remember_comment_counts(state_path, done)
+        return outcome
+
+    def _remember_comment_counts(self, state_path: Path, done: dict[str, int]) -> None:
+        with locked_json(state_path) as state:
+            state.setdefault("comment_counts", {}).update(done)
+
+    def _failed(
+        self,
+        outcome: StreamOutcome,
+        partition: date,
+        error: TikTokError,
+        extra: dict[str, Any],
+        pages: list[Page] | None = None,
+        state_path: Path | None = None,
+        done: dict[str, int] | None = None,
+    ) -> StreamOutcome:
+        """Land what did arrive (marked incomplete) and report the account's failure with its reason."""
+        partial = getattr(error, "partial", None)
+        pages = list(pages or [])
+        if isinstance(partial, FetchResult):
+            outcome.add(partial)
+            pages += partial.pages
+        outcome.error = str(error)
+        if pages:
+            self._land(outcome, partition, pages, False, {**extra, "error": str(error)})
+        if state_path is not None and done:
+            self._remember_comment_counts(state_path, done)  # the posts that did complete
+        return outcome
+
+
+def _snapshot_skip_reason(what: str, partition: date, today: date) -> str:
+    return (
+        f"{what}: {partition} is more than {SNAPSHOT_WINDOW_DAYS} days before {today}; the API has no "
+        "history of lifetime post metrics, so a past day's snapshot cannot be taken now"
+    )
+
+
+def latest_videos_snapshot(data_dir: Path, partition: date, business_id: str) -> list[dict[str, Any]] | None:
+    """The posts of the newest complete videos fetch of a partition and account, first occurrence wins."""
+    for path in reversed(landing.list_fetches(data_dir, "videos", partition, business_id)):
+        fetch = landing.read_fetch(path)
+        if not fetch.get("complete"):
+            continue
+        posts: dict[str, dict[str, Any]] = {}
+        for page in fetch["pages"]:
+            for video in page["response"]["data"].get("videos") or []:
+                posts.setdefault(video["item_id"], video)
+        return list(posts.values())
+    return None

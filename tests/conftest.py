@@ -1,0 +1,46 @@
+"""Shared fixtures: the simulator served over real loopback HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
+
+# A fixed simulated "now" so that tests do not depend on the day they run.
+SIM_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture
+def simulator_factory() -> Iterator[Callable[..., SimulatorServer]]:
+    """Start simulators with custom settings; every one started is stopped after the test."""
+    servers: list[SimulatorServer] = []
+
+    def start(
+        *,
+        seed: int = 42,
+        accounts: int = 4,
+        now: float = SIM_NOW,
+        speed: float = 1.0,
+        faults: str | FaultConfig | None = None,
+        posts_per_day: float | None = None,
+    ) -> SimulatorServer:
+        config = FaultConfig.parse(faults) if isinstance(faults, str) or faults is None else faults
+        simulator = Simulator(
+            seed=seed, accounts=accounts, faults=config, now=now, speed=speed, posts_per_day=posts_per_day
+        )
+        server = SimulatorServer(simulator).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def sim(simulator_factory: Callable[..., SimulatorServer]) -> SimulatorServer:
+    """The default simulator: seed 42, the four demo accounts, clock at SIM_NOW running at real speed."""
+    return simulator_factory()

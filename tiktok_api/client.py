@@ -1,0 +1,616 @@
+"""A synchronous httpx client for the TikTok Accounts API v1.3 (organic), see ../shared/TIKTOK_API.md.
+
+It keeps every answer exactly as received (``Page.raw_text``) for the raw layer, retries what the
+contract says is transient, refreshes tokens on 40105, and paces itself under the rate limits. One
+instance may be shared by several threads: per-call state lives in the ``FetchResult`` being built.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import tenacity
+
+from tiktok_api import contract
+from tiktok_api.errors import ReauthorizeError, TikTokError, TransientError, error_for
+from tiktok_api.ratelimit import ClientRateLimiter, Clock, Sleep
+from tiktok_api.secrets import Secret
+from tiktok_api.tokens import TokenSet, TokenStore
+
+log = logging.getLogger("tiktok_api.client")
+
+EXPIRY_SKEW_SECONDS = 60.0  # refresh a little early so a call does not land just after expiry
+RATE_LIMIT_JITTER = 0.10  # up to 10% on top of the 40100 penalty wait, so workers do not return in step
+MAX_CURSOR_STALLS = 2  # has_more with a cursor that does not move: re-ask once, then give up
+
+
+@dataclass
+class Page:
+    """One HTTP answer, kept exactly as sent."""
+
+    endpoint: str
+    params: dict[str, str]  # the query parameters as sent (the token travels in a header, never here)
+    http_status: int
+    request_id: str | None
+    log_id: str | None  # header X-Tt-Logid
+    fetched_at: str  # ISO-8601 UTC wall clock
+    raw_text: str  # the response body exactly as received
+    data: dict[str, Any]  # envelope["data"]
+
+
+@dataclass
+class FetchResult:
+    endpoint: str
+    business_id: str
+    pages: list[Page] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    calls: int = 0  # HTTP attempts on the data endpoint
+    retries: int = 0  # of which re-attempts
+    refreshes: int = 0  # HTTP attempts on the refresh endpoint
+    bytes: int = 0  # response body bytes of the data endpoint
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What one logical call sends; ``business_id`` also names the account in errors and logs."""
+
+    method: str
+    endpoint: str
+    business_id: str | None
+    params: dict[str, str] | None = None
+    body: dict[str, Any] | None = None
+    token: Secret | None = None
+    secrets: tuple[Secret | str | None, ...] = ()  # redacted from any server message
+    per_account: bool = True  # token calls count toward the app-wide limits only
+
+
+def _encode_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """Query parameters as the API wants them: JSON literals for lists/objects, true/false, ints as str."""
+    encoded: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):  # before int: bool is an int
+            encoded[key] = "true" if value else "false"
+        elif isinstance(value, str):
+            encoded[key] = value
+        elif isinstance(value, int | float):
+            encoded[key] = str(value)
+        elif isinstance(value, date):
+            encoded[key] = value.isoformat()
+        elif isinstance(value, list | tuple | dict):
+            encoded[key] = json.dumps(
+                list(value) if isinstance(value, tuple) else value, separators=(",", ":")
+            )
+        else:
+            raise TypeError(f"cannot encode parameter {key!r} of type {type(value).__name__}")
+    return encoded
+
+
+def _parse_envelope(text: str) -> dict[str, Any] | None:
+    """The envelope, or None when the body is not a JSON object with an int ``code`` (proxy page, cut)."""
+    try:
+        envelope = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(envelope, dict) or type(envelope.get("code")) is not int:
+        return None
+    return envelope
+
+
+def _is_true(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _field_list(fields: Sequence[str]) -> list[str]:
+    if isinstance(fields, str):  # list("likes") would send ["l","i","k","e","s"]
+        raise TypeError("fields must be a sequence of field names, not a str")
+    return list(fields)
+
+
+def _published_before(items: list[Any], stop_before_ms: int) -> bool:
+    """Whether the page's last (oldest) post was published before the horizon."""
+    try:
+        return int(items[-1]["create_time"]) * 1000 < stop_before_ms
+    except (IndexError, KeyError, TypeError, ValueError):
+        return False
+
+
+class TikTokClient:
+    def __init__(
+        self,
+        base_url: str,
+        token_store: TokenStore,
+        *,
+        client_id: str | None = None,
+        client_secret: Secret | str | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 8,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        rate_limit_wait: float = contract.RATE_LIMIT_PENALTY_SECONDS,
+        rate_limiter: ClientRateLimiter | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._store = token_store
+        self._client_id = client_id
+        self._client_secret = Secret(client_secret) if client_secret is not None else None
+        self._max_attempts = max(1, max_attempts)
+        self._backoff = tenacity.wait_random_exponential(multiplier=backoff_base, max=backoff_max)
+        self._rate_limit_wait = rate_limit_wait
+        self._limiter = rate_limiter or ClientRateLimiter(clock=clock, sleep=sleep)
+        self._sleep = sleep
+        self._wall_clock = wall_clock
+        self._http = httpx.Client(
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "tiktok-organic-platform"},
+        )
+        self._locks_guard = threading.Lock()
+        self._account_locks: dict[str, threading.Lock] = {}
+
+    def __repr__(self) -> str:
+        # No secret here: the client secret and tokens stay out of every repr.
+        return (
+            f"TikTokClient(base_url={self._base_url!r}, client_id={self._client_id!r}, "
+            f"token_store={self._store!r})"
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> TikTokClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ----- data endpoints -----------------------------------------------------------------------
+
+    def get_business(
+        self,
+        business_id: str,
+        fields: Sequence[str],
+        start_date: date | str | None = None,
+        end_date: date | str | None = None,
+    ) -> FetchResult:
+        """Profile and daily metrics of one account; ``records`` is ``[data]`` (no pagination)."""
+        result = FetchResult(contract.BUSINESS_GET, business_id)
+        params = {
+            "business_id": business_id,
+            "fields": _field_list(fields),
+            "start_date": start_date,
+            "end_date": end_date,
+        }
+        page = self._request_data(business_id, contract.BUSINESS_GET, params, result)
+        result.pages.append(page)
+        result.records.append(page.data)
+        return result
+
+    def list_videos(
+        self,
+        business_id: str,
+        fields: Sequence[str],
+        *,
+        video_ids: Sequence[str] | None = None,
+        ad_post_only: bool | None = None,
+        cursor_ms: int | None = None,
+        max_count: int = 20,
+        stop_before_ms: int | None = None,
+    ) -> FetchResult:
+        """All posts, newest first, following ``has_more``.
+
+        ``stop_before_ms`` is a horizon: paging stops after the first page whose last post was
+        published before it (that page is kept whole). It needs ``create_time`` among the fields.
+        Records are deduplicated on ``item_id`` in case a page is asked for twice.
+        """
+        fields = _field_list(fields)
+        if stop_before_ms is not None and "create_time" not in fields:
+            raise ValueError("stop_before_ms needs 'create_time' among the fields")
+        filters: dict[str, Any] = {}
+        if video_ids is not None:
+            filters["video_ids"] = [str(v) for v in video_ids]
+        if ad_post_only is not None:
+            filters["ad_post_only"] = ad_post_only
+        params = {
+            "business_id": business_id,
+            "fields": fields,
+            "filters": filters or None,
+            "max_count": max_count,
+        }
+        result = FetchResult(contract.VIDEO_LIST, business_id)
+        return self._paginate(
+            result, params, "videos", "item_id", cursor=cursor_ms, stop_before_ms=stop_before_ms
+        )
+
+    def list_comments(
+        self,
+        business_id: str,
+        video_id: str,
+        *,
+        include_replies: bool = True,
+        status: str = "ALL",
+        max_count: int = 30,
+        comment_ids: Sequence[str] | None = None,
+    ) -> FetchResult:
+        """All comments of one post, oldest first, deduplicated on ``comment_id`` (first wins)."""
+        params = {
+            "business_id": business_id,
+            "video_id": video_id,
+            "include_replies": include_replies,
+            "status": status,
+            # Without sort_field the order is random, and offset paging would miss or repeat comments.
+            "sort_field": "create_time",
+            "sort_order": "asc",
+            "max_count": max_count,
+            "comment_ids": [str(c) for c in comment_ids] if comment_ids is not None else None,
+        }
+        result = FetchResult(contract.COMMENT_LIST, business_id)
+        return self._paginate(result, params, "comments", "comment_id", cursor=0)
+
+    def list_replies(
+        self,
+        business_id: str,
+        video_id: str,
+        comment_id: str,
+        *,
+        status: str = "ALL",
+        max_count: int = 30,
+    ) -> FetchResult:
+        """All replies to one comment, oldest first, deduplicated on ``comment_id``."""
+        params = {
+            "business_id": business_id,
+            "video_id": video_id,
+            "comment_id": comment_id,
+            "status": status,
+            "sort_field": "create_time",  # same reason as for comments
+            "sort_order": "asc",
+            "max_count": max_count,
+        }
+        result = FetchResult(contract.COMMENT_REPLY_LIST, business_id)
+        return self._paginate(result, params, "comments", "comment_id", cursor=0)
+
+    # ----- tokens -------------------------------------------------------------------------------
+
+    def exchange_auth_code(self, auth_code: str, redirect_uri: str) -> TokenSet:
+        """Trade an authorisation code for tokens and persist them; 40131 -> AuthCodeExpiredError."""
+        client_id, secret = self._credentials()
+        if client_id is None or secret is None:
+            raise ValueError("exchanging an auth code needs client_id and client_secret")
+        body = {
+            "client_id": client_id,
+            "client_secret": secret.reveal(),
+            "grant_type": "authorization_code",
+            "auth_code": auth_code,
+            "redirect_uri": redirect_uri,
+        }
+        request = _Request(
+            "POST", contract.TOKEN, None, body=body, secrets=(secret, auth_code), per_account=False
+        )
+        page = self._send(request, FetchResult(contract.TOKEN, ""))
+        try:
+            token_set = TokenSet.from_token_response(page.data, self._wall_clock())
+        except ValueError as exc:
+            raise TransientError(None, f"unusable token answer: {exc}", endpoint=contract.TOKEN) from None
+        self._store.put(token_set)
+        log.info("stored new tokens for account %s (scope %s)", token_set.business_id, token_set.scope)
+        return token_set
+
+    def refresh_tokens(self, business_id: str) -> TokenSet:
+        """Refresh one account's tokens now and persist whatever comes back."""
+        with self._account_lock(business_id):
+            return self._refresh_locked(
+                self._store.get(business_id), FetchResult(contract.REFRESH_TOKEN, business_id)
+            )
+
+    def _credentials(self) -> tuple[str | None, Secret | None]:
+        if not self._client_id or not self._client_secret:
+            return None, None
+        return self._client_id, self._client_secret
+
+    def _account_lock(self, business_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._account_locks.setdefault(business_id, threading.Lock())
+
+    def _usable_tokens(self, business_id: str, result: FetchResult) -> TokenSet:
+        token_set = self._store.get(business_id)
+        if token_set.access_expired(self._wall_clock(), EXPIRY_SKEW_SECONDS):
+            token_set = self._renew(business_id, token_set.access_token, result)
+        return token_set
+
+    def _renew(self, business_id: str, failed: Secret, result: FetchResult) -> TokenSet:
+        """A fresh token set after ``failed`` was rejected or expired; one refresh per account at a time."""
+        with self._account_lock(business_id):
+            current = self._store.get(business_id)
+            if current.access_token != failed and not current.access_expired(
+                self._wall_clock(), EXPIRY_SKEW_SECONDS
+            ):
+                return current  # another thread or process refreshed while we waited
+            return self._refresh_locked(current, result)
+
+    def _refresh_locked(self, current: TokenSet, result: FetchResult) -> TokenSet:
+        business_id = current.business_id
+        client_id, secret = self._credentials()
+        if client_id is None or secret is None:
+            raise ReauthorizeError(
+                contract.INVALID_TOKEN,
+                "the access token is expired or rejected and no client_id/client_secret is configured "
+                "to refresh it",
+                endpoint=contract.REFRESH_TOKEN,
+                business_id=business_id,
+            )
+        body = {
+            "client_id": client_id,
+            "client_secret": secret.reveal(),
+            "grant_type": "refresh_token",
+            "refresh_token": current.refresh_token.reveal(),
+        }
+        secrets = (secret, current.refresh_token, current.access_token)
+        request = _Request(
+            "POST", contract.REFRESH_TOKEN, business_id, body=body, secrets=secrets, per_account=False
+        )
+        scratch = FetchResult(contract.REFRESH_TOKEN, business_id)
+        try:
+            page = self._send(request, scratch)
+        except TikTokError as exc:
+            stored = self._store.get(business_id)
+            if stored.access_token != current.access_token:
+                return stored  # another process rotated the tokens first; ours were stale
+            if exc.is_retryable:
+                raise  # an outage or rate limit says nothing about the grant: do not ask to re-authorise
+            raise ReauthorizeError(
+                exc.code,
+                f"refreshing the access token failed: {exc.message}",
+                endpoint=contract.REFRESH_TOKEN,
+                business_id=business_id,
+                request_id=exc.request_id,
+            ) from exc
+        finally:
+            result.refreshes += scratch.calls
+        # The answer's open_id is the account; tolerate a refresh answer that omits what did not
+        # change (the refresh token may or may not rotate, unconfirmed).
+        data = {
+            "refresh_token": current.refresh_token.reveal(),
+            **{k: v for k, v in page.data.items() if v not in (None, "")},
+            "open_id": business_id,
+        }
+        try:
+            token_set = TokenSet.from_token_response(data, self._wall_clock())
+        except ValueError as exc:
+            raise ReauthorizeError(
+                None,
+                f"the refresh answer was unusable: {exc}",
+                endpoint=contract.REFRESH_TOKEN,
+                business_id=business_id,
+                request_id=page.request_id,
+            ) from None
+        if "refresh_token_expires_in" not in page.data:
+            token_set.refresh_expires_at = current.refresh_expires_at
+        self._store.put(token_set)
+        log.info("refreshed the access token of account %s", business_id)
+        return token_set
+
+    # ----- transport ----------------------------------------------------------------------------
+
+    def _request_data(
+        self, business_id: str, endpoint: str, params: Mapping[str, Any], result: FetchResult
+    ) -> Page:
+        """One page of a data endpoint: retries, then on 40105 one refresh and one more try."""
+        encoded = _encode_params(params)
+        token_set = self._usable_tokens(business_id, result)
+        for refreshed in (False, True):
+            token = token_set.access_token
+            secrets = (token, token_set.refresh_token, self._client_secret)
+            try:
+                return self._send(
+                    _Request("GET", endpoint, business_id, encoded, None, token, secrets), result
+                )
+            except ReauthorizeError as exc:  # 40105 from the server
+                if refreshed:
+                    raise ReauthorizeError(
+                        exc.code,
+                        "the access token was still rejected after a refresh",
+                        endpoint=endpoint,
+                        business_id=business_id,
+                        request_id=exc.request_id,
+                    ) from exc
+                log.info("access token of account %s rejected on %s; refreshing", business_id, endpoint)
+                token_set = self._renew(business_id, token_set.access_token, result)
+        raise AssertionError("unreachable")
+
+    def _send(self, request: _Request, result: FetchResult) -> Page:
+        """One logical call with tenacity retries around ``_attempt``."""
+        attempts = 0
+
+        def attempt() -> Page:
+            nonlocal attempts
+            attempts += 1
+            return self._attempt(request, result)
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            result.retries += 1
+            error = state.outcome.exception() if state.outcome else None
+            reason = error.message if isinstance(error, TikTokError) else repr(error)
+            if isinstance(error, TikTokError) and error.code is not None:
+                reason = f"{error.code} {reason}"
+            log.warning(
+                "retrying %s for account %s: %s (request_id=%s; attempt %d of %d, waiting %.1f s)",
+                request.endpoint,
+                request.business_id or "-",
+                reason,
+                getattr(error, "request_id", None),
+                state.attempt_number,
+                self._max_attempts,
+                state.upcoming_sleep,
+            )
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self._max_attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception(lambda e: isinstance(e, TikTokError) and e.is_retryable),
+            sleep=self._sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except TikTokError as exc:
+            if exc.is_retryable:
+                exc.attempts = attempts
+            raise
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, TikTokError) and error.code == contract.RATE_LIMITED:
+            # A per-minute breach clears after about 5 minutes and no Retry-After is sent.
+            return self._rate_limit_wait * (1 + random.uniform(0, RATE_LIMIT_JITTER))
+        return self._backoff(state)  # full jitter: uniform(0, min(max, base * 2**n))
+
+    def _attempt(self, request: _Request, result: FetchResult) -> Page:
+        """Exactly one HTTP request; raises the TikTokError its answer means."""
+        endpoint = request.endpoint
+        self._limiter.acquire(request.business_id if request.per_account else None, endpoint)
+        result.calls += 1
+        where = {"endpoint": endpoint, "business_id": request.business_id, "redact_secrets": request.secrets}
+        # The token travels in a header only (no Bearer prefix), never in params, so pages cannot hold it.
+        headers = {"Access-Token": request.token.reveal()} if request.token is not None else {}
+        try:
+            response = self._http.request(
+                request.method,
+                self._base_url + endpoint,
+                params=request.params,
+                json=request.body,
+                headers=headers,
+            )
+        except httpx.TimeoutException as exc:
+            raise TransientError(None, f"timed out ({type(exc).__name__})", **where) from exc
+        except httpx.RequestError as exc:
+            raise TransientError(None, f"transport error ({type(exc).__name__}: {exc})", **where) from exc
+        raw = response.content
+        result.bytes += len(raw)
+        text = response.text
+        status = response.status_code
+        envelope = _parse_envelope(text)
+        if envelope is None:
+            # No body excerpt: a token answer cut short could still hold a token.
+            kind = response.headers.get("content-type", "unknown type")
+            raise TransientError(
+                None,
+                f"HTTP {status}: {len(raw)} bytes of {kind} that are not a JSON envelope",
+                http_status=status,
+                **where,
+            )
+        request_id = envelope.get("request_id")
+        request_id = str(request_id) if request_id is not None else None
+        code = envelope["code"]
+        if code != contract.OK:  # errors come back as HTTP 200 with a non-zero code
+            message = str(envelope.get("message") or "no message")
+            raise error_for(code, message, request_id=request_id, http_status=status, **where)
+        data = envelope.get("data")
+        if not 200 <= status < 300 or not isinstance(data, dict | None):
+            raise TransientError(
+                None,
+                f"HTTP {status} with a success envelope whose data is {type(data).__name__}",
+                request_id=request_id,
+                http_status=status,
+                **where,
+            )
+        return Page(
+            endpoint=endpoint,
+            params=dict(request.params or {}),  # token calls: the body holds secrets, so nothing is kept
+            http_status=status,
+            request_id=request_id,
+            log_id=response.headers.get("X-Tt-Logid"),
+            fetched_at=datetime.fromtimestamp(self._wall_clock(), UTC).isoformat(),
+            raw_text=text,
+            data=data or {},
+        )
+
+    def _paginate(
+        self,
+        result: FetchResult,
+        params: Mapping[str, Any],
+        list_key: str,
+        id_key: str,
+        *,
+        cursor: int | None,
+        stop_before_ms: int | None = None,
+    ) -> FetchResult:
+        """Follow ``has_more`` (never a short page) and the answer's ``cursor`` to the end.
+
+        On failure the error carries what did arrive as ``error.partial``, so that it can be landed.
+        """
+        try:
+            return self._follow_pages(
+                result, params, list_key, id_key, cursor=cursor, stop_before_ms=stop_before_ms
+            )
+        except TikTokError as error:
+            error.partial = result
+            raise
+
+    def _follow_pages(
+        self,
+        result: FetchResult,
+        params: Mapping[str, Any],
+        list_key: str,
+        id_key: str,
+        *,
+        cursor: int | None,
+        stop_before_ms: int | None = None,
+    ) -> FetchResult:
+        visited: set[str] = set()
+        seen_ids: set[Any] = set()
+        stalls = 0
+        while True:
+            visited.add(str(cursor))
+            page = self._request_data(
+                result.business_id, result.endpoint, {**params, "cursor": cursor}, result
+            )
+            result.pages.append(page)
+            items = page.data.get(list_key) or []
+            if not isinstance(items, list):
+                raise TransientError(
+                    None,
+                    f"data.{list_key} is a {type(items).__name__}, not a list",
+                    endpoint=result.endpoint,
+                    business_id=result.business_id,
+                    request_id=page.request_id,
+                )
+            for item in items:
+                item_id = item.get(id_key) if isinstance(item, dict) else None
+                if item_id is not None:
+                    if item_id in seen_ids:
+                        continue  # the API repeats comments on busy posts; first occurrence wins
+                    seen_ids.add(item_id)
+                result.records.append(item)
+            if not _is_true(page.data.get("has_more")):
+                return result
+            if stop_before_ms is not None and _published_before(items, stop_before_ms):
+                return result
+            next_cursor = page.data.get("cursor")
+            if next_cursor is None or str(next_cursor) in visited:
+                stalls += 1
+                if stalls >= MAX_CURSOR_STALLS:
+                    raise TransientError(
+                        None,
+                        f"has_more is true but the cursor does not advance (stuck at {cursor!r})",
+                        endpoint=result.endpoint,
+                        business_id=result.business_id,
+                        request_id=page.request_id,
+                    )
+                continue  # ask for the same cursor once more before giving up
+            stalls = 0
+            cursor = next_cursor
