@@ -172,7 +172,12 @@ class RawFetcher:
         return self.data_dir / "state" / "tiktok" / stream / f"{business_id}.json"
 
     def _land(
-        self, outcome: StreamOutcome, partition: date, pages: list[Page], complete: bool, extra: dict[str, Any]
+        self,
+        outcome: StreamOutcome,
+        partition: date,
+        pages: list[Page],
+        complete: bool,
+        extra: dict[str, Any],
     ) -> None:
         meta = {
             "source": self.source,
@@ -235,7 +240,10 @@ class RawFetcher:
         pages: list[Page] = []
         try:
             result = self.client.list_videos(
-                business_id, contract.VIDEO_FIELDS, max_count=contract.VIDEO_MAX_COUNT, stop_before_ms=horizon_ms
+                business_id,
+                contract.VIDEO_FIELDS,
+                max_count=contract.VIDEO_MAX_COUNT,
+                stop_before_ms=horizon_ms,
             )
             outcome.add(result)
             pages += result.pages
@@ -260,9 +268,7 @@ class RawFetcher:
         return outcome
 
     # --- /business/comment/list/ (+ replies)
-    def fetch_comments(
-        self, business_id: str, partition: date, tracked_ids: Iterable[str] = ()
-    ) -> StreamOutcome:
+    def fetch_comments(self, business_id: str, partition: date, tracked_ids: Iterable[str] = ()) -> StreamOutcome:
         outcome = StreamOutcome(business_id, "comments")
         now = self.api_now()
         if not snapshot_allowed(partition, now.date()):

@@ -84,8 +84,9 @@ def _materialize(
         passed=not failed,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"failed_accounts": dg.MetadataValue.json({o.business_id: o.error for o in failed})},
-        description=None if not failed else f"{len(failed)} account(s) failed: "
-        + "; ".join(f"{o.business_id}: {o.error}" for o in failed),
+        description=None
+        if not failed
+        else f"{len(failed)} account(s) failed: " + "; ".join(f"{o.business_id}: {o.error}" for o in failed),
     )
     yield dg.MaterializeResult(metadata=metadata, check_results=[check])
 
@@ -96,7 +97,7 @@ def _run_stream(
     fetch: Callable[[TikTokSession, str, date], StreamOutcome],
 ) -> Iterator[dg.MaterializeResult]:
     partition = date.fromisoformat(context.partition_key)
-    with tiktok.open_session(context.log, context.run_id) as session:
+    with tiktok.open_session(context.log, context.run.run_id) as session:
         try:
             check_partition_ready(partition, session.api_now())
         except NotYetAvailable as error:

@@ -41,6 +41,7 @@ class TikTokSession:
 
         One account failing never stops the others: its outcome carries the error instead.
         """
+
         def guarded(business_id: str) -> StreamOutcome:
             try:
                 return fetch(business_id)
@@ -62,7 +63,8 @@ class TikTokSource(dg.ConfigurableResource):
     client_secret: str | None = Field(default=None, description="TIKTOK_CLIENT_SECRET.")
     api_base_url: str = Field(default=contract.REAL_BASE_URL, description="TIKTOK_API_BASE_URL.")
     token_store: str | None = Field(
-        default=None, description="TIKTOK_TOKEN_STORE: the 0600 JSON file of tokens (default in the data dir)."
+        default=None,
+        description="TIKTOK_TOKEN_STORE: the 0600 JSON file of tokens (default in the data dir).",
     )
     accounts: str | None = Field(default=None, description="TIKTOK_ACCOUNTS: business_ids to ingest, comma-separated.")
     simulator_url: str | None = Field(
@@ -81,7 +83,9 @@ class TikTokSource(dg.ConfigurableResource):
         return not self.client_id
 
     @contextmanager
-    def open_session(self, log: logging.Logger | dg.DagsterLogManager, run_id: str | None = None) -> Iterator[TikTokSession]:
+    def open_session(
+        self, log: logging.Logger | dg.DagsterLogManager, run_id: str | None = None
+    ) -> Iterator[TikTokSession]:
         run_id = run_id or uuid.uuid4().hex
         if not self.uses_simulator:
             yield from self._real_session(log, run_id)

@@ -88,9 +88,7 @@ def _encode_params(params: Mapping[str, Any]) -> dict[str, str]:
         elif isinstance(value, date):
             encoded[key] = value.isoformat()
         elif isinstance(value, list | tuple | dict):
-            encoded[key] = json.dumps(
-                list(value) if isinstance(value, tuple) else value, separators=(",", ":")
-            )
+            encoded[key] = json.dumps(list(value) if isinstance(value, tuple) else value, separators=(",", ":"))
         else:
             raise TypeError(f"cannot encode parameter {key!r} of type {type(value).__name__}")
     return encoded
@@ -164,10 +162,7 @@ class TikTokClient:
 
     def __repr__(self) -> str:
         # No secret here: the client secret and tokens stay out of every repr.
-        return (
-            f"TikTokClient(base_url={self._base_url!r}, client_id={self._client_id!r}, "
-            f"token_store={self._store!r})"
-        )
+        return f"TikTokClient(base_url={self._base_url!r}, client_id={self._client_id!r}, token_store={self._store!r})"
 
     def close(self) -> None:
         self._http.close()
@@ -232,9 +227,7 @@ class TikTokClient:
             "max_count": max_count,
         }
         result = FetchResult(contract.VIDEO_LIST, business_id)
-        return self._paginate(
-            result, params, "videos", "item_id", cursor=cursor_ms, stop_before_ms=stop_before_ms
-        )
+        return self._paginate(result, params, "videos", "item_id", cursor=cursor_ms, stop_before_ms=stop_before_ms)
 
     def list_comments(
         self,
@@ -297,9 +290,7 @@ class TikTokClient:
             "auth_code": auth_code,
             "redirect_uri": redirect_uri,
         }
-        request = _Request(
-            "POST", contract.TOKEN, None, body=body, secrets=(secret, auth_code), per_account=False
-        )
+        request = _Request("POST", contract.TOKEN, None, body=body, secrets=(secret, auth_code), per_account=False)
         page = self._send(request, FetchResult(contract.TOKEN, ""))
         try:
             token_set = TokenSet.from_token_response(page.data, self._wall_clock())
@@ -312,9 +303,7 @@ class TikTokClient:
     def refresh_tokens(self, business_id: str) -> TokenSet:
         """Refresh one account's tokens now and persist whatever comes back."""
         with self._account_lock(business_id):
-            return self._refresh_locked(
-                self._store.get(business_id), FetchResult(contract.REFRESH_TOKEN, business_id)
-            )
+            return self._refresh_locked(self._store.get(business_id), FetchResult(contract.REFRESH_TOKEN, business_id))
 
     def _credentials(self) -> tuple[str | None, Secret | None]:
         if not self._client_id or not self._client_secret:
@@ -335,9 +324,7 @@ class TikTokClient:
         """A fresh token set after ``failed`` was rejected or expired; one refresh per account at a time."""
         with self._account_lock(business_id):
             current = self._store.get(business_id)
-            if current.access_token != failed and not current.access_expired(
-                self._wall_clock(), EXPIRY_SKEW_SECONDS
-            ):
+            if current.access_token != failed and not current.access_expired(self._wall_clock(), EXPIRY_SKEW_SECONDS):
                 return current  # another thread or process refreshed while we waited
             return self._refresh_locked(current, result)
 
@@ -347,8 +334,7 @@ class TikTokClient:
         if client_id is None or secret is None:
             raise ReauthorizeError(
                 contract.INVALID_TOKEN,
-                "the access token is expired or rejected and no client_id/client_secret is configured "
-                "to refresh it",
+                "the access token is expired or rejected and no client_id/client_secret is configured to refresh it",
                 endpoint=contract.REFRESH_TOKEN,
                 business_id=business_id,
             )
@@ -359,9 +345,7 @@ class TikTokClient:
             "refresh_token": current.refresh_token.reveal(),
         }
         secrets = (secret, current.refresh_token, current.access_token)
-        request = _Request(
-            "POST", contract.REFRESH_TOKEN, business_id, body=body, secrets=secrets, per_account=False
-        )
+        request = _Request("POST", contract.REFRESH_TOKEN, business_id, body=body, secrets=secrets, per_account=False)
         scratch = FetchResult(contract.REFRESH_TOKEN, business_id)
         try:
             page = self._send(request, scratch)
@@ -405,9 +389,7 @@ class TikTokClient:
 
     # ----- transport ----------------------------------------------------------------------------
 
-    def _request_data(
-        self, business_id: str, endpoint: str, params: Mapping[str, Any], result: FetchResult
-    ) -> Page:
+    def _request_data(self, business_id: str, endpoint: str, params: Mapping[str, Any], result: FetchResult) -> Page:
         """One page of a data endpoint: retries, then on 40105 one refresh and one more try."""
         encoded = _encode_params(params)
         token_set = self._usable_tokens(business_id, result)
@@ -415,9 +397,7 @@ class TikTokClient:
             token = token_set.access_token
             secrets = (token, token_set.refresh_token, self._client_secret)
             try:
-                return self._send(
-                    _Request("GET", endpoint, business_id, encoded, None, token, secrets), result
-                )
+                return self._send(_Request("GET", endpoint, business_id, encoded, None, token, secrets), result)
             except ReauthorizeError as exc:  # 40105 from the server
                 if refreshed:
                     raise ReauthorizeError(
@@ -554,9 +534,7 @@ class TikTokClient:
         On failure the error carries what did arrive as ``error.partial``, so that it can be landed.
         """
         try:
-            return self._follow_pages(
-                result, params, list_key, id_key, cursor=cursor, stop_before_ms=stop_before_ms
-            )
+            return self._follow_pages(result, params, list_key, id_key, cursor=cursor, stop_before_ms=stop_before_ms)
         except TikTokError as error:
             error.partial = result
             raise
@@ -576,9 +554,7 @@ class TikTokClient:
         stalls = 0
         while True:
             visited.add(str(cursor))
-            page = self._request_data(
-                result.business_id, result.endpoint, {**params, "cursor": cursor}, result
-            )
+            page = self._request_data(result.business_id, result.endpoint, {**params, "cursor": cursor}, result)
             result.pages.append(page)
             items = page.data.get(list_key) or []
             if not isinstance(items, list):

@@ -6,9 +6,8 @@ token: the server's own message is redacted of any secret the client knows befor
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Iterable
+from typing import Any
 
 from tiktok_api import contract
 from tiktok_api.secrets import MASK, Secret

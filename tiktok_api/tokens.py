@@ -7,6 +7,7 @@ once and atomically: losing a rotated refresh token means the owner has to conse
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -174,6 +175,29 @@ class FileTokenStore:
     def business_ids(self) -> list[str]:
         with self._lock:
             return sorted(self._read())
+
+    @contextlib.contextmanager
+    def refresh_lock(self, business_id: str) -> Iterator[None]:
+        """Held by a client across one account's refresh, by every thread and process using this file.
+
+        A refresh spends the refresh token (it may rotate): two processes refreshing at once would have
+        the slower one rejected before the faster one has written the new tokens, and it would then ask
+        for a re-authorisation that is not needed. Under this lock the second re-reads the file instead.
+        One lock file per account (named by a hash, the id is not a safe file name), so a slow refresh
+        delays neither other accounts nor ``get``/``put``.
+        """
+        if fcntl is None:
+            yield
+            return
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        digest = hashlib.sha256(business_id.encode("utf-8")).hexdigest()[:16]
+        lock_path = self.path.with_name(f"{self.path.name}.refresh-{digest}.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # flock is per open file: threads of one process exclude too
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"

@@ -28,8 +28,7 @@ def test_str_names_code_endpoint_account_and_request_id() -> None:
         40002, "max_count: at most 20", request_id="req-1", endpoint=contract.VIDEO_LIST, business_id="biz-9"
     )
     assert str(err) == (
-        "TikTok API error 40002 on /business/video/list/ for account biz-9: "
-        "max_count: at most 20 (request_id=req-1)"
+        "TikTok API error 40002 on /business/video/list/ for account biz-9: max_count: at most 20 (request_id=req-1)"
     )
 
 

@@ -65,11 +65,14 @@ class ServerRateLimits:
 
     def admit(self, business_id: str, endpoint: str, now: float) -> str | None:
         """Record the call and return None, or return why it is refused."""
+        per_account = contract.PER_ACCOUNT_ENDPOINT_PER_MINUTE
         rules = [
-            (("account", business_id, endpoint), contract.PER_ACCOUNT_ENDPOINT_PER_MINUTE, 60.0,
-             f"{contract.PER_ACCOUNT_ENDPOINT_PER_MINUTE} requests per minute for this account on {endpoint}"),
-            (("app-minute",), contract.APP_PER_MINUTE, 60.0, f"{contract.APP_PER_MINUTE} requests per minute for the app"),
-            (("app-second",), contract.APP_PER_SECOND, 1.0, f"{contract.APP_PER_SECOND} requests per second for the app"),
+            (("account", business_id, endpoint), per_account, 60.0,
+             f"{per_account} requests per minute for this account on {endpoint}"),
+            (("app-minute",), contract.APP_PER_MINUTE, 60.0,
+             f"{contract.APP_PER_MINUTE} requests per minute for the app"),
+            (("app-second",), contract.APP_PER_SECOND, 1.0,
+             f"{contract.APP_PER_SECOND} requests per second for the app"),
         ]  # fmt: skip
         today = utc_date(now)
         if self._per_day[today] >= contract.APP_PER_DAY:
@@ -465,7 +468,7 @@ class Simulator:
             take = 1 + int(unit(self.seed, "short-n", account.index, cursor) * (max_count - 1))
         page = candidates[:take]
         # Metrics are lifetime totals as of 24-48 h ago.
-        as_of = now - self.world.metrics_lag(account, utc_date(now))
+        as_of = now - self.world.post_metrics_lag(account)
         return {
             "videos": [p.to_api(fields, now, as_of) for p in page],
             "cursor": page[-1].create_time * 1000 if page else cursor,
@@ -599,9 +602,7 @@ class Simulator:
                     "refresh_token": refresh,
                 }
             )
-        return JSONResponse(
-            {"client_id": self.client_id, "client_secret": self.client_secret, "accounts": rows}
-        )
+        return JSONResponse({"client_id": self.client_id, "client_secret": self.client_secret, "accounts": rows})
 
     async def _admin_faults(self, request: Request) -> Response:
         if request.method == "POST":

@@ -18,6 +18,7 @@ from functools import cached_property
 from tiktok_api import contract
 
 DAY = 86_400.0
+CDN = "https://p16-sign.tiktokcdn.com"  # media URLs are temporary: they carry x-expires
 HORIZON_END = datetime(2031, 1, 1, tzinfo=UTC).timestamp()  # posts are generated up to here
 
 COUNTRIES = ("US", "GB", "DE", "FR", "CA", "AU", "BR", "MX", "IN", "ES", "IT", "NL", "JP", "PL", "SE")
@@ -100,7 +101,18 @@ def demo_accounts(seed: int, count: int) -> list[AccountSpec]:
     ts = lambda y, m, d: datetime(y, m, d, tzinfo=UTC).timestamp()  # noqa: E731
     fixed = [
         # username, display, business, created, followers, new/day, lost/day, posts/day, viral, views
-        ("acme_coffee", "ACME Coffee Roasters", True, ts(2024, 3, 1), 20_000, 120.0, 40.0, 0.36, 60, 40_000.0),
+        (
+            "acme_coffee",
+            "ACME Coffee Roasters",
+            True,
+            ts(2024, 3, 1),
+            20_000,
+            120.0,
+            40.0,
+            0.36,
+            60,
+            40_000.0,
+        ),
         ("jules.makes", "Jules Makes Things", False, ts(2025, 1, 10), 2_000, 25.0, 10.0, 0.1, 0, 4_000.0),
         ("tiny_bakery", "Tiny Bakery", True, ts(2026, 5, 1), 20, 0.12, 0.04, 0.05, 0, 150.0),
         ("new_studio", "New Studio", True, ts(2026, 9, 1), 5, 0.05, 0.02, 0.0, 0, 100.0),
@@ -196,6 +208,11 @@ class Post:
     def views(self, ts: float) -> int:
         return int(self.final_views * self.progress(ts))
 
+    def likes(self, ts: float) -> int:
+        """Lifetime likes without building the comments (profile totals need only this)."""
+        ts = min(ts, self.create_time + contract.VIDEO_METRICS_FREEZE_DAYS * DAY)
+        return int(self.views(ts) * self.rates["likes"])
+
     def metrics(self, ts: float) -> dict[str, float | int]:
         """Lifetime metrics as of ts; frozen once the post is 365 days old."""
         ts = min(ts, self.create_time + contract.VIDEO_METRICS_FREEZE_DAYS * DAY)
@@ -263,8 +280,7 @@ class Post:
             ],
             "video_view_retention": retention,
             "engagement_likes": [
-                {"second": str(s), "percentage": p}
-                for s, p in enumerate(fractions(r, seconds + 1, 1.0, 0.8))
+                {"second": str(s), "percentage": p} for s, p in enumerate(fractions(r, seconds + 1, 1.0, 0.8))
             ],
         }
 
@@ -277,7 +293,7 @@ class Post:
             "media_type": self.media_type,
             "is_ad": self.is_ad,
             # temporary URL, like the real CDN links
-            "thumbnail_url": f"https://p16-sign.tiktokcdn.com/obj/{self.item_id}.jpeg?x-expires={int(now) + 3 * 86400}",
+            "thumbnail_url": f"{CDN}/obj/{self.item_id}.jpeg?x-expires={int(now) + 3 * 86400}",
             "share_url": f"https://www.tiktok.com/@{handle}/video/{self.item_id}",
             "embed_url": f"https://www.tiktok.com/embed/v2/{self.item_id}",
         }
@@ -376,7 +392,7 @@ class Comment:
             "unique_identifier": self.username,
             "username": self.username,
             "display_name": self.display_name,
-            "profile_image": f"https://p16-sign.tiktokcdn.com/avatar/{self.user_id}.jpeg?x-expires={int(now) + 86400}",
+            "profile_image": f"{CDN}/avatar/{self.user_id}.jpeg?x-expires={int(now) + 86400}",
             "text": self.text,
             "create_time": str(self.create_time),
             "likes": self.likes,
@@ -414,7 +430,7 @@ def build_comments(post: Post) -> list[Comment]:
             username=user,
             display_name=post.account.display_name if owner else user.title(),
             text=" ".join(r.choice(WORDS) for _ in range(r.randint(1, 12))),
-            image_url=f"https://p16-sign.tiktokcdn.com/img/{i}.jpeg" if r.random() < 0.03 else None,
+            image_url=f"{CDN}/img/{i}.jpeg" if r.random() < 0.03 else None,
             create_time=created,
             likes=int(r.expovariate(0.2)),
             owner=owner,
@@ -492,6 +508,10 @@ class World:
         """Seconds after the end of day d at which its metrics appear: 24-48 h."""
         return DAY * (1 + unit(self.seed, "lag", account.index, d.toordinal()))
 
+    def post_metrics_lag(self, account: AccountSpec) -> float:
+        """How far post metrics lag the clock: 24-48 h, fixed per account so totals never step back."""
+        return DAY * (1 + unit(self.seed, "post-lag", account.index))
+
     def metrics_available(self, account: AccountSpec, d: date, now: float) -> bool:
         return now >= day_start(d) + DAY + self.metrics_lag(account, d)
 
@@ -556,14 +576,14 @@ class World:
         return {
             "username": account.username,
             "display_name": account.display_name,
-            "profile_image": f"https://p16-sign.tiktokcdn.com/avatar/{account.business_id}.jpeg?x-expires={int(now) + 3 * 86400}",
+            "profile_image": f"{CDN}/avatar/{account.business_id}.jpeg?x-expires={int(now) + 3 * 86400}",
             "bio_description": f"{account.display_name} on TikTok",
             "is_verified": account.index == 0,
             "is_business_account": account.is_business,
             "profile_deep_link": f"https://www.tiktok.com/@{account.username}",
             "followers_count": self.followers_now(account, now),
             "following_count": 10 + account.index * 7,
-            "total_likes": sum(int(p.metrics(now)["likes"]) for p in posts),
+            "total_likes": sum(p.likes(now) for p in posts),
             "videos_count": len(posts),
         }
 

@@ -1,0 +1,48 @@
+"""The code location loads cleanly and exposes the expected assets, groups, partitions and kinds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dagster as dg
+
+from orchestration.definitions import defs
+
+RAW = {"raw_tiktok_account", "raw_tiktok_videos", "raw_tiktok_comments"}
+
+
+def test_definitions_load_without_deprecation_warnings():
+    # a fresh interpreter, so that warnings raised at import time are seen
+    code = "import orchestration.definitions as d; d.defs.resolve_asset_graph()"
+    proc = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", code], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_raw_assets_keys_groups_partitions_and_kinds():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys >= RAW
+    for name in RAW:
+        node = graph.get(dg.AssetKey(name))
+        assert node.group_name == "tiktok_raw"
+        assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition)
+        assert node.partitions_def.timezone == "UTC"
+        assert node.kinds == {"python", "json"}
+        assert node.description and len(node.description) > 80
+    assert "D-3 .. D" in graph.get(dg.AssetKey("raw_tiktok_account")).description
+    comments = graph.get(dg.AssetKey("raw_tiktok_comments"))
+    assert dg.AssetKey("raw_tiktok_videos") in comments.parent_keys
+
+
+def test_each_raw_asset_reports_failed_accounts_as_a_check():
+    checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    assert {(name, "all_accounts_fetched") for name in RAW} <= checks
+
+
+def test_the_raw_ingestion_job_covers_every_raw_asset():
+    job = defs.resolve_job_def("tiktok_raw_ingestion")
+    assert isinstance(job.partitions_def, dg.DailyPartitionsDefinition)
+    assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == RAW
