@@ -7,6 +7,7 @@ instance may be shared by several threads: per-call state lives in the ``FetchRe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
@@ -302,7 +303,7 @@ class TikTokClient:
 
     def refresh_tokens(self, business_id: str) -> TokenSet:
         """Refresh one account's tokens now and persist whatever comes back."""
-        with self._account_lock(business_id):
+        with self._account_lock(business_id), self._store_refresh_lock(business_id):
             return self._refresh_locked(self._store.get(business_id), FetchResult(contract.REFRESH_TOKEN, business_id))
 
     def _credentials(self) -> tuple[str | None, Secret | None]:
@@ -314,6 +315,13 @@ class TikTokClient:
         with self._locks_guard:
             return self._account_locks.setdefault(business_id, threading.Lock())
 
+    def _store_refresh_lock(self, business_id: str) -> contextlib.AbstractContextManager[Any]:
+        """The store's lock across one account's refresh, shared with other processes (FileTokenStore has one):
+        a refresh spends the refresh token, so a second process must wait and then read what the first stored
+        rather than be refused with the spent token and ask the owner to re-authorise for nothing."""
+        refresh_lock = getattr(self._store, "refresh_lock", None)
+        return refresh_lock(business_id) if refresh_lock is not None else contextlib.nullcontext()
+
     def _usable_tokens(self, business_id: str, result: FetchResult) -> TokenSet:
         token_set = self._store.get(business_id)
         if token_set.access_expired(self._wall_clock(), EXPIRY_SKEW_SECONDS):
@@ -322,7 +330,7 @@ class TikTokClient:
 
     def _renew(self, business_id: str, failed: Secret, result: FetchResult) -> TokenSet:
         """A fresh token set after ``failed`` was rejected or expired; one refresh per account at a time."""
-        with self._account_lock(business_id):
+        with self._account_lock(business_id), self._store_refresh_lock(business_id):
             current = self._store.get(business_id)
             if current.access_token != failed and not current.access_expired(self._wall_clock(), EXPIRY_SKEW_SECONDS):
                 return current  # another thread or process refreshed while we waited

@@ -87,7 +87,7 @@ class Rig:
         self.admin("faults", {"spec": spec})
 
     def clear_faults_on_first_sleep(self) -> None:
-        """Faults stay on for the first attempt only: the first wait (the retry's backoff) switches them off."""
+        """Faults stay on for the first attempt only: the first wait (the backoff) switches them off."""
 
         def hook(_seconds: float) -> None:
             self.hooks.remove(hook)
@@ -106,7 +106,9 @@ class Rig:
 
 
 @pytest.fixture
-def make_rig(simulator_factory: Callable[..., SimulatorServer], tmp_path: Path) -> Iterator[Callable[..., Rig]]:
+def make_rig(
+    simulator_factory: Callable[..., SimulatorServer], tmp_path: Path
+) -> Iterator[Callable[..., Rig]]:
     """`make_rig(speed=0, faults=..., ...)`: a new simulator (frozen by default) with its own token file."""
     rigs: list[Rig] = []
 

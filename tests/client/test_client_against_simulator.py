@@ -79,7 +79,9 @@ def exception_chain(error: BaseException | None) -> Iterator[BaseException]:
 def test_40001_business_id_of_another_account_fails_fast(rig: Rig) -> None:
     # The store hands out ACME's tokens for JULES: the request names JULES with ACME's token.
     acme_access, acme_refresh = rig.sim.current_tokens[rig.bid(ACME)]
-    store = MemoryTokenStore([TokenSet(rig.bid(JULES), Secret(acme_access), Secret(acme_refresh), None, None)])
+    store = MemoryTokenStore(
+        [TokenSet(rig.bid(JULES), Secret(acme_access), Secret(acme_refresh), None, None)]
+    )
     client = rig.client(store=store)
 
     with pytest.raises(PermissionDeniedError) as caught:
@@ -102,12 +104,15 @@ def test_40001_business_id_of_another_account_fails_fast(rig: Rig) -> None:
         ("user.info.basic", lambda c, b: c.get_business(b, PROFILE), contract.BUSINESS_GET),
         ("user.insights", lambda c, b: c.get_business(b, ["video_views"]), contract.BUSINESS_GET),
     ],
+    ids=["video.list", "video.insights", "user.info.basic", "user.insights"],
 )
 def test_40001_missing_scope_fails_fast(
     rig: Rig, missing_scope: str, call: Callable[[TikTokClient, str], FetchResult], endpoint: str
 ) -> None:
     business_id = rig.bid(ACME)
-    rig.admin("scopes", {"business_id": business_id, "scopes": sorted(set(contract.ALL_SCOPES) - {missing_scope})})
+    rig.admin(
+        "scopes", {"business_id": business_id, "scopes": sorted(set(contract.ALL_SCOPES) - {missing_scope})}
+    )
     client = rig.client()
 
     with pytest.raises(PermissionDeniedError) as caught:
@@ -341,7 +346,9 @@ def test_list_videos_returns_every_visible_post_once(rig: Rig) -> None:
 
     pages = result.pages
     assert len(pages) == rig.data_calls(contract.VIDEO_LIST, business_id) == result.calls
-    short = [p for p in pages if len(p.data["videos"]) < contract.VIDEO_MAX_COUNT and p.data["has_more"] is True]
+    short = [
+        p for p in pages if len(p.data["videos"]) < contract.VIDEO_MAX_COUNT and p.data["has_more"] is True
+    ]
     assert short, "the walk should include a short page with has_more true"
     assert pages[-1].data["has_more"] is False
     assert all(p.data["has_more"] is True for p in pages[:-1])
@@ -472,6 +479,43 @@ def test_concurrent_40105_refresh_only_once(rig: Rig) -> None:
     assert rig.sim.current_tokens[business_id][0] != old_access
     stored = rig.store.get(business_id)
     assert stored.access_token.reveal() == rig.sim.current_tokens[business_id][0]
+
+
+def test_concurrent_40105_in_two_clients_sharing_the_token_file(rig: Rig) -> None:
+    """Two clients (two processes, say) on one token file: the refresh token is spent once, both succeed.
+
+    Before FileTokenStore.refresh_lock, the slower refresh was refused with the spent refresh token before
+    the faster one had written the rotated tokens, and raised ReauthorizeError for an authorised account
+    (it did so in most rounds).
+    """
+    business_id = rig.bid(ACME)
+    for _ in range(5):
+        rig.admin("expire_token", {"business_id": business_id})
+        clients = [rig.client(store=FileTokenStore(rig.token_path)) for _ in range(2)]
+        issued_before = len(rig.sim.refresh)
+        barrier = threading.Barrier(len(clients))
+        outcomes: list[FetchResult | BaseException] = []
+
+        def work(
+            client: TikTokClient, barrier: threading.Barrier = barrier, outcomes: list = outcomes
+        ) -> None:
+            barrier.wait()
+            try:
+                outcomes.append(client.get_business(business_id, PROFILE))
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                outcomes.append(exc)
+
+        threads = [threading.Thread(target=work, args=(client,)) for client in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert all(isinstance(o, FetchResult) for o in outcomes), outcomes
+        assert len(outcomes) == 2
+        assert len(rig.sim.refresh) - issued_before == 1
+        assert sum(o.refreshes for o in outcomes if isinstance(o, FetchResult)) == 1
+        assert rig.store.get(business_id).access_token.reveal() == rig.sim.current_tokens[business_id][0]
 
 
 # ================================================================================================

@@ -1,0 +1,1 @@
+{{ stg_post_breakdown('audience_genders', 'gender', 'gender') }}

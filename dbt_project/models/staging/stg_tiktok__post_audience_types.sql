@@ -1,0 +1,1 @@
+{{ stg_post_breakdown('audience_types', 'type', 'viewer_type') }}

@@ -1,0 +1,1 @@
+{{ stg_post_breakdown('engagement_likes', 'second', 'video_second', 'integer') }}

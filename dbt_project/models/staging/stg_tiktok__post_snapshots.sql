@@ -1,0 +1,61 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['item_id', 'snapshot_date'],
+    incremental_strategy='delete+insert',
+) }}
+-- depends_on: {{ source('tiktok_raw', 'videos') }}
+
+with pages as (
+    {{ raw_pages('videos') }}
+),
+
+snapshots as (
+    select
+        -- a 19-digit id: text, never a number (a double would corrupt it)
+        video.item_id as item_id,
+        pages.business_id,
+        pages.partition_date as snapshot_date,
+        -- create_time is epoch seconds sent as a string
+        to_timestamp(cast(video.create_time as bigint)) as published_at,
+        video.caption,
+        video.media_type,
+        video.is_ad,
+        video.share_url,
+        video.embed_url,
+        video.thumbnail_url,
+        video.video_duration as duration_seconds,
+        -- lifetime totals as of the fetch (the API lags 24-48 h)
+        video.video_views,
+        video.reach,
+        video.likes,
+        video.comments,
+        video.shares,
+        video.favorites,
+        video.total_time_watched as total_time_watched_seconds,
+        video.average_time_watched as average_time_watched_seconds,
+        video.full_video_watched_rate,
+        video.new_followers,
+        video.profile_views,
+        video.website_clicks,
+        video.phone_number_clicks,
+        video.lead_submissions,
+        video.app_download_clicks,
+        video.email_clicks,
+        video.address_clicks,
+        pages.request_id,
+        pages.landed_at,
+        pages.fetch_id
+    from pages,
+        unnest(pages.data.videos) as videos(video)
+),
+
+candidates as (
+    {{ with_existing_rows('snapshots', ['item_id', 'snapshot_date']) }}
+),
+
+final as (
+    select * from candidates
+    {{ newest_fetch_per(['item_id', 'snapshot_date']) }}
+)
+
+select * from final
