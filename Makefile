@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export TIKTOK_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(TIKTOK_DATA_DIR)/dagster
 
-.PHONY: venv demo test ui lint format lock bench clean
+.PHONY: venv manifest demo test ui lint format lock bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,14 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-demo: venv
+# The dbt manifest the Dagster definitions load (`dagster dev` prepares it by itself).
+manifest: venv
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+
+demo: manifest
 	$(BIN)/python -m orchestration.demo
 
-test: venv
+test: manifest
 	$(BIN)/python -m pytest
 
 ui: venv

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
+from assets.dbt import DBT_EXECUTABLE, dbt_project, tiktok_dbt_models
 from assets.raw import raw_assets
 from orchestration.resources import tiktok_source
 
@@ -13,8 +15,20 @@ raw_ingestion_job = dg.define_asset_job(
     description="Land one UTC day of every TikTok stream for every account.",
 )
 
+daily_job = dg.define_asset_job(
+    "tiktok_daily",
+    selection=dg.AssetSelection.all(),
+    description="One UTC day end to end: land every stream, then build staging and marts with their tests.",
+)
+
+dbt_job = dg.define_asset_job(
+    "tiktok_dbt",
+    selection=dg.AssetSelection.assets(tiktok_dbt_models),
+    description="Build staging and marts (with their tests) for a day or, in one dbt run, a range of days.",
+)
+
 defs = dg.Definitions(
-    assets=raw_assets,
-    jobs=[raw_ingestion_job],
-    resources={"tiktok": tiktok_source()},
+    assets=[*raw_assets, tiktok_dbt_models],
+    jobs=[raw_ingestion_job, dbt_job, daily_job],
+    resources={"tiktok": tiktok_source(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
 )

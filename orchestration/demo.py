@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from assets.settings import data_dir
+from assets.settings import data_dir, warehouse_path
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 DEMO_DAYS = 14
@@ -39,6 +39,35 @@ def prepare_dagster_home(home: Path) -> None:
     target = home / "dagster.yaml"
     if not target.exists():
         target.write_text((Path(__file__).parent / "dagster.yaml").read_text())
+
+
+def print_headlines(warehouse: Path) -> None:
+    """A few headline numbers from the marts, read from the warehouse file."""
+    import duckdb
+
+    if not warehouse.exists():
+        return
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        marts = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()]  # fmt: skip
+        print(f"\nWarehouse: {warehouse}")
+        for name in marts:
+            rows = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
+            print(f"  marts.{name:40} {rows:>9} rows")
+        if {"dim_tiktok_accounts", "fct_tiktok_account_daily"} <= set(marts):
+            print("\nAccounts (latest day):")
+            for row in con.execute(HEADLINE_SQL).fetchall():
+                print("  @{:<14} {:>8} followers  {:>+6} net  {:>8} views  {:>6.2%} engagement rate".format(*row))
+
+
+HEADLINE_SQL = """
+    select a.username, d.followers_total, d.net_followers, d.video_views, coalesce(d.engagement_rate, 0)
+    from marts.dim_tiktok_accounts as a
+    join marts.fct_tiktok_account_daily as d using (business_id)
+    where d.metric_date = (select max(metric_date) from marts.fct_tiktok_account_daily)
+    order by d.followers_total desc
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Data folder: {root}")
         instance = dg.DagsterInstance.get()
         job = defs.resolve_job_def("tiktok_raw_ingestion")
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         failures = 0
         for partition in partitions:
@@ -78,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 partition_key=partition.isoformat(),
                 instance=instance,
                 raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                run_config=quiet,
             )
             line = []
             for event in result.get_asset_materialization_events():
@@ -94,11 +124,27 @@ def main(argv: list[str] | None = None) -> int:
             failures += not result.success
             print(f"  {partition}  {status:6}  {time.monotonic() - started:5.1f}s  " + ", ".join(line))
 
+        # One dbt run over the whole range: the dbt assets' single-run backfill policy at work.
+        started = time.monotonic()
+        dbt_result = defs.resolve_job_def("tiktok_dbt").execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            tags={
+                "dagster/asset_partition_range_start": partitions[0].isoformat(),
+                "dagster/asset_partition_range_end": partitions[-1].isoformat(),
+            },
+            run_config=quiet,
+        )
+        failures += not dbt_result.success
+        status = "ok" if dbt_result.success else "FAILED"
+        print(f"  dbt build {partitions[0]} .. {partitions[-1]}  {status}  {time.monotonic() - started:5.1f}s")
+
     print("\nLanded (raw files under raw/tiktok/):")
     print(f"  {'stream':22} {'files':>6} {'records':>9} {'API calls':>10} {'MB':>8} {'retries':>8}")
     for stream, t in sorted(totals.items()):
         print(f"  {stream:22} {t['files']:>6} {t['records']:>9} {t['api_calls']:>10} "
               f"{t['bytes'] / 1e6:>8.1f} {t['retries']:>8}")  # fmt: skip
+    print_headlines(warehouse_path())
     print("\nOpen the Dagster UI over these runs with:  make ui   (then http://127.0.0.1:3000)")
     if failures:
         print(f"\n{failures} day(s) failed: see the runs in the UI.", file=sys.stderr)

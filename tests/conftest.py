@@ -44,3 +44,15 @@ def simulator_factory() -> Iterator[Callable[..., SimulatorServer]]:
 def sim(simulator_factory: Callable[..., SimulatorServer]) -> SimulatorServer:
     """The default simulator: seed 42, the four demo accounts, clock at SIM_NOW running at real speed."""
     return simulator_factory()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The Dagster definitions load the dbt manifest at import: make sure it exists (as `make` does)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    project = Path(__file__).resolve().parent.parent / "dbt_project"
+    if not (project / "target" / "manifest.json").exists():
+        dbt = Path(sys.executable).parent / "dbt"
+        subprocess.run([str(dbt), "parse", "--profiles-dir", ".", "--quiet"], cwd=project, check=True)

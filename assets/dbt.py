@@ -1,0 +1,64 @@
+"""The dbt project as Dagster assets: staging and marts, partitioned like the raw assets."""
+
+import json
+import sys
+from pathlib import Path
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from assets.partitions import daily_partitions
+from assets.settings import REPO_ROOT
+
+# Everything that writes the DuckDB file runs in this pool, whose limit is 1 (one writer per file).
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+# The dbt of this environment, whether or not the virtualenv is activated.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project")
+dbt_project.prepare_if_dev()  # `dagster dev` parses the project; elsewhere `make` prepares the manifest
+
+
+def group_for_fqn(fqn: list[str]) -> str:
+    """The Dagster group of a dbt model: its folder, which is also its schema family."""
+    # fqn: ["tiktok", "staging", "stg_..."] or ["tiktok", "marts", "account", "dim_..."]
+    folder = fqn[1]
+    if folder == "marts" and len(fqn) > 3:
+        return f"tiktok_{fqn[2]}"
+    return f"tiktok_{folder}"
+
+
+class TikTokDbtTranslator(DagsterDbtTranslator):
+    """Model keys are model names; groups follow folders; sources are the raw assets (their yml meta)."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id)
+        if node is None or node["resource_type"] not in ("model", "seed", "snapshot"):
+            return spec
+        return spec.replace_attributes(key=dg.AssetKey(node["name"]), group_name=group_for_fqn(node["fqn"]))
+
+
+def dbt_vars_for(window: dg.TimeWindow) -> dict[str, str]:
+    """The partition window as dbt vars: staging reads only these days' raw folders (end exclusive)."""
+    start: datetime = window.start
+    end: datetime = window.end
+    return {"min_date": start.date().isoformat(), "max_date": end.date().isoformat()}
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=TikTokDbtTranslator(),
+    partitions_def=daily_partitions,
+    # A backfill of many days is one dbt invocation over the whole range, not one per day.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    args = ["build", "--vars", json.dumps(dbt_vars_for(context.partition_time_window))]
+    yield from dbt.cli(args, context=context).stream()

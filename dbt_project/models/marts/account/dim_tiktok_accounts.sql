@@ -1,0 +1,44 @@
+with profiles as (
+    select * from {{ ref('stg_tiktok__account_profiles') }}
+),
+
+snapshots_ranked as (
+    select
+        *,
+        min(snapshot_date) over (partition by business_id) as first_snapshot_date,
+        row_number() over (
+            partition by business_id order by snapshot_date desc, landed_at desc, fetch_id desc
+        ) as snapshot_recency
+    from profiles
+),
+
+final as (
+    select
+        business_id,
+        username,
+        display_name,
+        bio_description,
+        profile_deep_link,
+        profile_image_url,
+        is_verified,
+        is_business_account,
+        case
+            when is_business_account then 'business'
+            when not is_business_account then 'personal'
+        end as account_type,
+        followers_count,
+        following_count,
+        total_likes,
+        videos_count,
+        -- TikTok gives audience insights only from 100 followers on
+        followers_count >= 100 as is_eligible_for_audience_insights,
+        has_audience_data,
+        first_snapshot_date,
+        snapshot_date as latest_snapshot_date,
+        fetch_id,
+        landed_at
+    from snapshots_ranked
+    where snapshot_recency = 1
+)
+
+select * from final

@@ -1,0 +1,28 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['business_id', 'activity_date'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+-- staging keeps all 24 hours of one fetch per account and day, so the day's sum is complete here
+with audience_activity as (
+    select * from {{ ref('stg_tiktok__audience_activity') }}
+    where {{ landed_after_mart() }}
+),
+
+final as (
+    select
+        business_id,
+        activity_date,
+        hour_utc,
+        active_followers,
+        -- null on a day without any active follower (nothing to distribute)
+        active_followers / nullif(sum(active_followers) over (partition by business_id, activity_date), 0)
+            as share_of_day,
+        fetch_id,
+        landed_at
+    from audience_activity
+)
+
+select * from final
