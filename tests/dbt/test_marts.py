@@ -1,0 +1,278 @@
+"""The dbt marts built on simulator data landed by the real assets: contents, reconciliation, idempotence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import defaultdict
+from datetime import date, datetime
+
+import dagster as dg
+import pytest
+
+from assets import landing
+from assets.dbt import DBT_EXECUTABLE, dbt_project, dbt_vars_for, group_for_fqn
+from orchestration.definitions import defs
+from tests.dbt.conftest import Warehouse
+
+MARTS = {
+    "dim_tiktok_accounts",
+    "fct_tiktok_account_daily",
+    "dim_tiktok_videos",
+    "fct_tiktok_video_daily",
+    "fct_tiktok_account_audience",
+    "fct_tiktok_audience_activity_hourly",
+    "fct_tiktok_video_audience",
+    "fct_tiktok_video_retention",
+    "fct_tiktok_comments",
+}
+
+
+def manifest() -> dict:
+    return json.loads((dbt_project.project_dir / "target" / "manifest.json").read_text())
+
+
+def table_rows(wh: Warehouse, schema: str, table: str) -> list[tuple]:
+    return sorted(wh.query(f"select * from {schema}.{table}"), key=repr)
+
+
+def all_tables(wh: Warehouse) -> dict[str, list[tuple]]:
+    names = wh.query(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in ('staging', 'marts') and table_type = 'BASE TABLE'"
+    )
+    return {f"{s}.{t}": table_rows(wh, s, t) for s, t in names}
+
+
+def raw_newest(wh: Warehouse, stream: str) -> list[dict]:
+    """Every landed fetch of a stream, newest last (the order staging resolves 'newest wins' by)."""
+    fetches = []
+    for path in sorted((wh.data_dir / "raw" / "tiktok" / stream).rglob("[0-9]*.json")):
+        fetch = landing.read_fetch(path)
+        if fetch["complete"]:
+            fetches.append(fetch)
+    return sorted(fetches, key=lambda f: (f["landed_at"], f["fetch_id"]))
+
+
+def test_every_mart_is_built_and_non_empty_in_schema_marts(warehouse: Warehouse):
+    built = {t for (t,) in warehouse.query("select table_name from information_schema.tables where table_schema = 'marts'")}
+    assert MARTS <= built
+    for mart in MARTS:
+        [(rows,)] = warehouse.query(f"select count(*) from marts.{mart}")
+        assert rows > 0, f"marts.{mart} is empty"
+
+
+def test_marts_enforce_contracts_and_describe_every_column():
+    nodes = [n for n in manifest()["nodes"].values() if n["resource_type"] == "model" and n["name"] in MARTS]
+    assert {n["name"] for n in nodes} == MARTS
+    for node in nodes:
+        assert node["config"]["contract"]["enforced"], f"{node['name']} has no enforced contract"
+        assert node["description"], f"{node['name']} has no description"
+        for column, spec in node["columns"].items():
+            assert spec.get("description"), f"{node['name']}.{column} has no description"
+            assert spec.get("data_type"), f"{node['name']}.{column} has no data_type"
+
+
+def test_an_exposure_names_the_bi_dashboards():
+    exposures = manifest()["exposures"].values()
+    assert exposures
+    depended = {dep.split(".")[-1] for e in exposures for dep in e["depends_on"]["nodes"]}
+    assert {"dim_tiktok_accounts", "fct_tiktok_account_daily", "fct_tiktok_comments"} <= depended
+
+
+def test_source_freshness_matches_the_48_hour_lag():
+    sources = [s for s in manifest()["sources"].values() if s["source_name"] == "tiktok_raw"]
+    assert {s["name"] for s in sources} == {"account", "videos", "comments"}
+    for source in sources:
+        freshness = source["freshness"]
+        assert freshness["warn_after"] == {"count": 48, "period": "hour"}
+        assert freshness["error_after"] == {"count": 72, "period": "hour"}
+
+
+def test_ids_survive_as_text_end_to_end(warehouse: Warehouse):
+    id_columns = warehouse.query(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and (column_name like '%item_id' or column_name like '%comment_id')"
+    )
+    assert id_columns
+    assert all(dtype == "VARCHAR" for _, _, dtype in id_columns), id_columns
+    world = warehouse.server.simulator.world
+    expected = {p.item_id for a in world.accounts for p in world.posts(a)}
+    stored = {i for (i,) in warehouse.query("select item_id from marts.dim_tiktok_videos")}
+    assert stored and stored <= expected, "every stored id is exactly one the API sent, digit for digit"
+    assert all(len(i) == 19 and i.isdigit() for i in stored)
+
+
+def test_account_metrics_reconcile_from_raw_to_staging_to_marts(warehouse: Warehouse):
+    newest: dict[tuple[str, str], dict] = {}
+    for fetch in raw_newest(warehouse, "account"):
+        for page in fetch["pages"]:
+            for day in page["response"]["data"].get("metrics") or []:
+                newest[(fetch["business_id"], day["date"])] = day  # later fetches overwrite
+    for metric in ("video_views", "likes", "comments", "shares", "daily_new_followers", "daily_lost_followers"):
+        raw_total = sum(day.get(metric) or 0 for day in newest.values())
+        [(staged,)] = warehouse.query(f"select sum({metric}) from staging.stg_tiktok__account_daily_metrics")
+        assert staged == raw_total, metric
+    mart_column = {"video_views": "video_views", "likes": "likes", "daily_new_followers": "new_followers"}
+    for metric, column in mart_column.items():
+        [(mart,)] = warehouse.query(f"select sum({column}) from marts.fct_tiktok_account_daily")
+        assert mart == sum(day.get(metric) or 0 for day in newest.values()), column
+    [(rows,)] = warehouse.query("select count(*) from marts.fct_tiktok_account_daily")
+    assert rows == len(newest)
+
+
+def test_post_snapshots_reconcile_from_raw_to_staging_to_marts(warehouse: Warehouse):
+    newest: dict[tuple[str, str], dict] = {}
+    for fetch in raw_newest(warehouse, "videos"):
+        for page in fetch["pages"]:
+            for video in page["response"]["data"]["videos"]:
+                newest[(video["item_id"], fetch["partition_date"])] = video
+    by_day: dict[str, int] = defaultdict(int)
+    for (_, day), video in newest.items():
+        by_day[day] += video["video_views"]
+    staged = dict(warehouse.query(
+        "select strftime(snapshot_date, '%Y-%m-%d'), sum(video_views) from staging.stg_tiktok__post_snapshots group by 1"
+    ))  # fmt: skip
+    marts = dict(warehouse.query(
+        "select strftime(snapshot_date, '%Y-%m-%d'), sum(video_views) from marts.fct_tiktok_video_daily group by 1"
+    ))  # fmt: skip
+    assert staged == marts == dict(by_day)
+
+
+def test_walking_the_clock_through_ten_days_gives_correct_daily_gains(warehouse: Warehouse):
+    lifetime: dict[str, dict[date, int]] = defaultdict(dict)
+    for fetch in raw_newest(warehouse, "videos"):
+        day = date.fromisoformat(fetch["partition_date"])
+        for page in fetch["pages"]:
+            for video in page["response"]["data"]["videos"]:
+                lifetime[video["item_id"]][day] = video["video_views"]
+    rows = warehouse.query(
+        "select item_id, snapshot_date, video_views, video_views_gained, previous_snapshot_date "
+        "from marts.fct_tiktok_video_daily"
+    )
+    assert len({r[1] for r in rows}) == len(warehouse.days), "a snapshot for every walked day"
+    checked = 0
+    for item_id, day, views, gained, previous in rows:
+        history = lifetime[item_id]
+        earlier = [d for d in history if d < day]
+        assert views == history[day]
+        if not earlier:
+            assert gained is None and previous is None
+        else:
+            assert previous == max(earlier)
+            assert gained == history[day] - history[max(earlier)]
+            assert gained >= 0, "lifetime views never fall"
+            checked += 1
+    assert checked > 100
+
+
+def test_comments_are_unique_with_threads_and_first_seen(warehouse: Warehouse):
+    [(rows, distinct, replies)] = warehouse.query(
+        "select count(*), count(distinct comment_id), count(*) filter (where is_reply) from marts.fct_tiktok_comments"
+    )
+    assert rows == distinct and replies > 0
+    [(bad_roots,)] = warehouse.query(
+        "select count(*) from marts.fct_tiktok_comments where thread_root_comment_id <> "
+        "case when is_reply then parent_comment_id else comment_id end"
+    )
+    assert bad_roots == 0
+    [(first_days,)] = warehouse.query("select count(distinct first_seen_date) from marts.fct_tiktok_comments")
+    assert first_days > 1, "comments arriving on later days are first seen on those days"
+
+
+def test_audience_insights_only_for_accounts_with_100_followers(warehouse: Warehouse):
+    rows = warehouse.query("select business_id, followers_count, is_eligible_for_audience_insights from marts.dim_tiktok_accounts")
+    assert {eligible for _, _, eligible in rows} == {True, False}
+    for _, followers, eligible in rows:
+        assert eligible == (followers >= 100)
+    [(contradictions,)] = warehouse.query(
+        "select count(*) from marts.fct_tiktok_account_audience join marts.dim_tiktok_accounts using (business_id) "
+        "where not is_eligible_for_audience_insights"
+    )
+    assert contradictions == 0
+
+
+def test_rerunning_a_day_gives_the_same_rows(warehouse: Warehouse):
+    before = all_tables(warehouse)
+    assert warehouse.build(warehouse.days[5]).success
+    assert all_tables(warehouse) == before
+
+
+def test_a_backfill_range_runs_as_one_dbt_invocation_with_the_same_result(warehouse: Warehouse):
+    before = all_tables(warehouse)
+    result = warehouse.build(partition_range=(warehouse.days[2], warehouse.days[-1]))
+    assert result.success
+    invocations = [e for e in result.all_events if e.event_type_value == "STEP_START"]
+    assert len(invocations) == 1, "one dbt step for the whole range"
+    assert all_tables(warehouse) == before
+
+
+def test_a_full_refresh_equals_the_day_by_day_build(warehouse: Warehouse, tmp_path):
+    before = all_tables(warehouse)
+    proc = subprocess.run(
+        [DBT_EXECUTABLE, "build", "--full-refresh", "--profiles-dir", ".", "--target-path", str(tmp_path / "target")],
+        cwd=dbt_project.project_dir,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    after = all_tables(warehouse)
+    assert after.keys() == before.keys()
+    for table, rows in before.items():
+        assert after[table] == rows, f"{table} differs after a full refresh"
+
+
+def test_dbt_docs_generate_works(warehouse: Warehouse, tmp_path):
+    proc = subprocess.run(
+        [DBT_EXECUTABLE, "docs", "generate", "--profiles-dir", ".", "--target-path", str(tmp_path / "docs")],
+        cwd=dbt_project.project_dir,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    catalog = json.loads((tmp_path / "docs" / "catalog.json").read_text())
+    assert any(key.endswith("dim_tiktok_accounts") for key in catalog["nodes"])
+
+
+def test_unit_tests_of_every_kpi_pass(warehouse: Warehouse, tmp_path):
+    unit_tests = [n for n in manifest()["unit_tests"].values()]
+    tested = {u["model"] for u in unit_tests}
+    assert {"fct_tiktok_account_daily", "dim_tiktok_videos", "fct_tiktok_video_daily", "fct_tiktok_comments"} <= tested
+    proc = subprocess.run(
+        [DBT_EXECUTABLE, "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path)],
+        cwd=dbt_project.project_dir,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("fqn", "group"),
+    [
+        (["tiktok", "staging", "stg_tiktok__comments"], "tiktok_staging"),
+        (["tiktok", "marts", "account", "dim_tiktok_accounts"], "tiktok_account"),
+        (["tiktok", "marts", "comment", "fct_tiktok_comments"], "tiktok_comment"),
+    ],
+)
+def test_groups_follow_dbt_folders(fqn, group):
+    assert group_for_fqn(fqn) == group
+
+
+def test_the_graph_runs_raw_to_staging_to_marts_with_dbt_tests_as_checks():
+    graph = defs.resolve_asset_graph()
+    staging = graph.get(dg.AssetKey("stg_tiktok__post_snapshots"))
+    assert staging.group_name == "tiktok_staging"
+    assert dg.AssetKey("raw_tiktok_videos") in staging.parent_keys
+    videos = graph.get(dg.AssetKey("dim_tiktok_videos"))
+    assert videos.group_name == "tiktok_video"
+    assert dg.AssetKey("stg_tiktok__post_snapshots") in videos.parent_keys
+    assert isinstance(videos.partitions_def, dg.DailyPartitionsDefinition)
+    assert videos.backfill_policy == dg.BackfillPolicy.single_run()
+    dbt_checks = [k for k in graph.asset_check_keys if k.asset_key.to_user_string() in MARTS]
+    assert len(dbt_checks) > 20, "dbt tests appear as asset checks"
+
+
+def test_partition_window_becomes_dbt_vars():
+    window = dg.TimeWindow(datetime.fromisoformat("2026-11-08T00:00:00+00:00"), datetime.fromisoformat("2026-11-18T00:00:00+00:00"))
+    assert dbt_vars_for(window) == {"min_date": "2026-11-08", "max_date": "2026-11-18"}
