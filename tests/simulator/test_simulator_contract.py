@@ -1115,3 +1115,38 @@ def test_cli_prints_credentials_and_serves_them():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# ---------------------------------------------------------------- rules broken on demand
+
+
+def _video_page(server, account_index: int = 0) -> list[dict]:
+    business_id = server.simulator.world.accounts[account_index].business_id
+    access, _ = server.simulator.current_tokens[business_id]
+    response = httpx.get(
+        server.base_url + "/business/video/list/",
+        params={"business_id": business_id, "fields": json.dumps(list(contract.VIDEO_FIELDS)), "max_count": "5"},
+        headers={"Access-Token": access},
+    )
+    return response.json()["data"]["videos"]
+
+
+def test_break_spec_names_only_breakable_rules():
+    from tiktok_api.simulator.faults import BREAKABLE_RULES, FaultConfig
+
+    assert FaultConfig.parse("break=counts_not_negative|reach_within_views").broken_rules == {
+        "counts_not_negative",
+        "reach_within_views",
+    }
+    with pytest.raises(ValueError, match="cannot break \\['no_such_rule'\\]"):
+        FaultConfig.parse("break=no_such_rule")
+    assert "share_in_unit_interval" in BREAKABLE_RULES
+
+
+def test_broken_rules_change_the_data_served_and_nothing_else(simulator_factory):
+    clean = _video_page(simulator_factory())
+    broken = _video_page(simulator_factory(faults="break=share_in_unit_interval|counts_not_negative|reach_within_views"))
+    assert broken[0]["impression_sources"][0]["percentage"] == 1.35
+    assert broken[0]["likes"] == -3
+    assert broken[0]["reach"] > broken[0]["video_views"]
+    assert broken[1:] == clean[1:]

@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from tiktok_api import contract
 from tiktok_api.simulator.clock import SimClock
+from tiktok_api.simulator.breakage import break_rules
 from tiktok_api.simulator.faults import FaultConfig, FaultInjector
 from tiktok_api.simulator.world import DAY, AccountSpec, Comment, World, hex_id, unit, utc_date
 
@@ -291,6 +292,10 @@ class Simulator:
                 if refused:
                     raise ApiError(contract.RATE_LIMITED, refused)
                 data = handler(account, params, grant.scopes | frozenset())
+                rules = self.faults.config.broken_rules
+                if rules:
+                    followers = self.world.followers_now(account, self.clock.now())
+                    data = break_rules(rules, path, data, followers)
             except ApiError as error:
                 return self.envelope(error.code, error.message)
             return self.envelope(contract.OK, "OK", data)
@@ -612,7 +617,9 @@ class Simulator:
             except ValueError as error:
                 return JSONResponse({"error": str(error)}, status_code=400)
         config = self.faults.config
-        return JSONResponse({**config.__dict__, "revoked": sorted(config.revoked)})
+        return JSONResponse(
+            {**config.__dict__, "revoked": sorted(config.revoked), "broken_rules": sorted(config.broken_rules)}
+        )
 
     async def _admin_revoke(self, request: Request) -> Response:
         business_id = (await _json_body(request)).get("business_id", "")

@@ -9,7 +9,8 @@ Rates (fractions of data calls, 0-1): rate_limited (40100), internal_error (5000
 slow (answered after slow_seconds), timeout (answered after timeout_seconds, past a client's timeout),
 truncated (a JSON body cut short), html (an HTML error page from a proxy).
 Other keys: slow_seconds, timeout_seconds (real seconds); revoked=<business_id>|<business_id> (those
-accounts' tokens are revoked: 40105 on every call and on refresh).
+accounts' tokens are revoked: 40105 on every call and on refresh); break=<rule_id>|<rule_id> (the data
+served breaks these quality rules, so that a rule can be watched firing end to end; see BREAKABLE_RULES).
 """
 
 from __future__ import annotations
@@ -17,6 +18,21 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field, fields
+
+# Quality rules (docs/runbook.md) the simulator can break on demand, and how it breaks each.
+BREAKABLE_RULES = {
+    "share_in_unit_interval": "a post's first impression source is sent as 1.35",
+    "distribution_sums_to_one": "post audience genders sum to 0.8",
+    "top_list_sums_at_most_one": "post top-10 countries sum to more than 1",
+    "audience_needs_100_followers": "audience data is sent for accounts under 100 followers",
+    "follower_net_is_new_minus_lost": "daily net followers is new - lost + 7",
+    "follower_total_moves_by_net": "the per-day follower total jumps by 5,000 on odd days",
+    "counts_not_negative": "a post's likes are -3",
+    "reach_within_views": "a post's reach is twice its views",
+    "keys_unique_not_null": "a post is listed twice on a page",
+    "lifetime_counters_do_not_fall": "every post's lifetime views are halved",
+    "retention_does_not_rise": "a post's retention rises at second 3",
+}
 
 RATE_NAMES = ("rate_limited", "internal_error", "http_5xx", "slow", "timeout", "truncated", "html")
 
@@ -33,6 +49,7 @@ class FaultConfig:
     slow_seconds: float = 1.0
     timeout_seconds: float = 35.0
     revoked: set[str] = field(default_factory=set)
+    broken_rules: set[str] = field(default_factory=set)
 
     @classmethod
     def parse(cls, text: str | None) -> FaultConfig:
@@ -44,11 +61,19 @@ class FaultConfig:
                 continue
             name, sep, value = item.partition("=")
             name = name.strip()
-            if not sep or name not in known:
+            if not sep or (name not in known and name != "break"):
                 raise ValueError(
                     f"TIKTOK_SIMULATOR_FAULTS: cannot read {item!r}; expected name=value with name one of "
-                    f"{sorted(known)}"
+                    f"{sorted(known - {'broken_rules'} | {'break'})}"
                 )
+            if name == "break":
+                config.broken_rules = {v.strip() for v in value.split("|") if v.strip()}
+                unknown = config.broken_rules - set(BREAKABLE_RULES)
+                if unknown:
+                    raise ValueError(
+                        f"TIKTOK_SIMULATOR_FAULTS: cannot break {sorted(unknown)}; breakable rules: {sorted(BREAKABLE_RULES)}"
+                    )
+                continue
             if name == "revoked":
                 config.revoked = {v.strip() for v in value.split("|") if v.strip()}
                 continue
