@@ -1145,7 +1145,9 @@ def test_break_spec_names_only_breakable_rules():
 
 def test_broken_rules_change_the_data_served_and_nothing_else(simulator_factory):
     clean = _video_page(simulator_factory())
-    broken = _video_page(simulator_factory(faults="break=share_in_unit_interval|counts_not_negative|reach_within_views"))
+    broken = _video_page(
+        simulator_factory(faults="break=share_in_unit_interval|counts_not_negative|reach_within_views")
+    )
     assert broken[0]["impression_sources"][0]["percentage"] == 1.35
     assert broken[0]["likes"] == -3
     assert broken[0]["reach"] > broken[0]["video_views"]

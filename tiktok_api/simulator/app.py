@@ -25,8 +25,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tiktok_api import contract
-from tiktok_api.simulator.clock import SimClock
 from tiktok_api.simulator.breakage import break_rules
+from tiktok_api.simulator.clock import SimClock
 from tiktok_api.simulator.faults import FaultConfig, FaultInjector
 from tiktok_api.simulator.world import DAY, AccountSpec, Comment, World, hex_id, unit, utc_date
 

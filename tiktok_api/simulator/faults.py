@@ -71,7 +71,8 @@ class FaultConfig:
                 unknown = config.broken_rules - set(BREAKABLE_RULES)
                 if unknown:
                     raise ValueError(
-                        f"TIKTOK_SIMULATOR_FAULTS: cannot break {sorted(unknown)}; breakable rules: {sorted(BREAKABLE_RULES)}"
+                        f"TIKTOK_SIMULATOR_FAULTS: cannot break {sorted(unknown)}; "
+                        f"breakable rules: {sorted(BREAKABLE_RULES)}"
                     )
                 continue
             if name == "revoked":
