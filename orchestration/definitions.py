@@ -8,6 +8,8 @@ from dagster_dbt import DbtCliResource
 from assets.dbt import DBT_EXECUTABLE, dbt_project, tiktok_dbt_models
 from assets.raw import raw_assets
 from orchestration.resources import tiktok_source
+from orchestration.schedules import build_daily_schedule
+from orchestration.sensors import quality_alert_sensor
 
 raw_ingestion_job = dg.define_asset_job(
     "tiktok_raw_ingestion",
@@ -30,5 +32,7 @@ dbt_job = dg.define_asset_job(
 defs = dg.Definitions(
     assets=[*raw_assets, tiktok_dbt_models],
     jobs=[raw_ingestion_job, dbt_job, daily_job],
+    schedules=[build_daily_schedule(daily_job)],
+    sensors=[quality_alert_sensor],
     resources={"tiktok": tiktok_source(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
 )
