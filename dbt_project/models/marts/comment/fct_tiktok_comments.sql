@@ -9,12 +9,16 @@
 -- re-derives every thread the batch touches: a reply by the account owner that arrives later for an old
 -- comment re-writes that comment's row too.
 
-with comments as (
+with staged_comments as (
+    select * from {{ ref('stg_tiktok__comments') }}
+),
+
+comments as (
     select
         *,
         -- replies are one level deep on TikTok: a reply's thread is its parent's
         coalesce(parent_comment_id, comment_id) as thread_root_comment_id
-    from {{ ref('stg_tiktok__comments') }}
+    from staged_comments
 ),
 
 batch as (
@@ -23,17 +27,19 @@ batch as (
     where {{ landed_after_mart() }}
 ),
 
+touched_thread_comments as (
+    select
+        thread_root_comment_id,
+        parent_comment_id is not null and coalesce(is_by_account_owner, false) as is_reply_by_owner
+    from comments
+    where thread_root_comment_id in (select thread_root_comment_id from batch)
+),
+
 touched_threads as (
     select
         thread_root_comment_id,
         bool_or(is_reply_by_owner) as has_owner_reply
-    from (
-        select
-            thread_root_comment_id,
-            parent_comment_id is not null and coalesce(is_by_account_owner, false) as is_reply_by_owner
-        from comments
-        where thread_root_comment_id in (select thread_root_comment_id from batch)
-    )
+    from touched_thread_comments
     group by thread_root_comment_id
 ),
 
