@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from assets.dbt import DBT_EXECUTABLE, dbt_project, tiktok_dbt_models
+from assets.quality import quality_checks, raw_partitions_fresh
 from assets.raw import raw_assets
 from orchestration.resources import tiktok_source
 from orchestration.schedules import build_daily_schedule
@@ -29,10 +30,20 @@ dbt_job = dg.define_asset_job(
     description="Build staging and marts (with their tests) for a day or, in one dbt run, a range of days.",
 )
 
+freshness_job = dg.define_asset_job(
+    "tiktok_freshness",
+    selection=dg.AssetSelection.checks(raw_partitions_fresh),
+    description="Whether every day TikTok has surely published (48 h after its end) has landed.",
+)
+
 defs = dg.Definitions(
     assets=[*raw_assets, tiktok_dbt_models],
-    jobs=[raw_ingestion_job, dbt_job, daily_job],
+    asset_checks=[*quality_checks, raw_partitions_fresh],
+    jobs=[raw_ingestion_job, dbt_job, daily_job, freshness_job],
     schedules=[build_daily_schedule(daily_job)],
     sensors=[quality_alert_sensor],
-    resources={"tiktok": tiktok_source(), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+    resources={
+        "tiktok": tiktok_source(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+    },
 )

@@ -1,0 +1,175 @@
+"""The rule book as Dagster asset checks: each Great Expectations suite runs on its asset, per partition.
+
+One check per (asset, rule), with the rule's severity. ERROR rules are blocking: when one fails, the
+assets downstream of the checked asset do not materialise in that run. Each result's metadata names the
+rule, the offending row count, a sample of their keys and the Data Docs page.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+
+from assets.dbt import WAREHOUSE_POOL
+from assets.partitions import daily_partitions
+from assets.settings import data_dir, warehouse_path
+from expectations.datasets import DATASETS
+from expectations.rules import RULES
+from expectations.runner import ExpectationOutcome, load_suite, validate_partition
+
+# Raw suites validate the landing files of an asset; mart suites are named after their dbt model.
+RAW_DATASET_ASSETS = {
+    "raw_tiktok_account": "raw_tiktok_account",
+    "raw_tiktok_account_audience": "raw_tiktok_account",
+    "raw_tiktok_videos": "raw_tiktok_videos",
+    "raw_tiktok_video_breakdowns": "raw_tiktok_videos",
+}
+
+
+def asset_of(dataset: str) -> str:
+    return RAW_DATASET_ASSETS.get(dataset, dataset)
+
+
+def rules_by_asset() -> dict[str, dict[str, list[str]]]:
+    """asset -> rule_id -> the datasets whose suites check that rule on it (from the reviewed suite files)."""
+    plan: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for dataset in DATASETS:
+        for expectation in load_suite(dataset).expectations:
+            rule_id = expectation.meta["rule_id"]
+            if dataset not in plan[asset_of(dataset)][rule_id]:
+                plan[asset_of(dataset)][rule_id].append(dataset)
+    return plan
+
+
+def check_result(rule_id: str, outcomes: list[tuple[str, ExpectationOutcome]], docs: list[str]) -> dg.AssetCheckResult:
+    """One rule's result over the partitions validated: (partition, outcome) pairs of its expectations."""
+    rule = RULES[rule_id]
+    failed = [(partition, o) for partition, o in outcomes if not o.success]
+    offending = sum(o.unexpected_count for _, o in failed)
+    samples = [
+        f"{partition} " + ", ".join(f"{k}={v}" for k, v in key.items())
+        for partition, o in failed
+        for key in o.sample_keys
+    ][:10]
+    errors = [o.exception for _, o in failed if o.exception]
+    return dg.AssetCheckResult(
+        check_name=rule_id,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if rule.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=None if not failed else f"{rule.title}: {offending} offending row(s).",
+        metadata={
+            "rule_id": rule_id,
+            "severity": rule.severity,
+            "offending_count": offending,
+            "sample_keys": dg.MetadataValue.json(samples),
+            "runbook": rule.runbook,
+            "data_docs": dg.MetadataValue.path(docs[-1]) if docs else "not built",
+            "expectations": len(outcomes),
+            **({"evaluation_errors": dg.MetadataValue.json(errors)} if errors else {}),
+        },
+    )
+
+
+def build_quality_checks() -> list[dg.AssetChecksDefinition]:
+    checks = []
+    for asset, rules in sorted(rules_by_asset().items()):
+        is_mart = not asset.startswith("raw_")
+        specs = [
+            dg.AssetCheckSpec(
+                rule_id,
+                asset=asset,
+                description=f"{RULES[rule_id].title} ({RULES[rule_id].severity}; {RULES[rule_id].runbook})",
+                blocking=RULES[rule_id].severity == "ERROR",
+                partitions_def=daily_partitions,
+            )
+            for rule_id in sorted(rules)
+        ]
+        checks.append(_suite_check(asset, rules, specs, pool=WAREHOUSE_POOL if is_mart else None))
+    return checks
+
+
+def _suite_check(
+    asset: str, rules: dict[str, list[str]], specs: list[dg.AssetCheckSpec], pool: str | None
+) -> dg.AssetChecksDefinition:
+    datasets = sorted({d for ds in rules.values() for d in ds})
+
+    @dg.multi_asset_check(
+        name=f"quality_{asset}",
+        specs=specs,
+        can_subset=True,
+        pool=pool,
+        description=f"Great Expectations suites {', '.join(datasets)} on {asset}, one partition at a time.",
+    )
+    def quality_check(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        selected = {key.name for key in context.selected_asset_check_keys}
+        outcomes: dict[str, list[tuple[str, ExpectationOutcome]]] = defaultdict(list)
+        docs: list[str] = []
+        # One partition at a time (a backfill range too), so memory stays bounded whatever the range.
+        for key in context.partition_keys:
+            for dataset in datasets:
+                result = validate_partition(dataset, key, warehouse=warehouse_path(), data_dir=data_dir())
+                if result.docs_page:
+                    docs.append(str(result.docs_page))
+                for outcome in result.expectations:
+                    outcomes[outcome.rule_id].append((key, outcome))
+                context.log.info(
+                    f"{dataset} {key}: {result.row_count} rows, "
+                    + ("all expectations met" if result.success else f"failed rules {result.failed_rules()}")
+                )
+        for rule_id in sorted(rules):
+            if rule_id in selected:
+                yield check_result(rule_id, outcomes[rule_id], docs)
+
+    return quality_check
+
+
+quality_checks = build_quality_checks()
+
+
+# ---------------------------------------------------------------- freshness
+
+FRESHNESS_CHECK = "partition_fresh_within_48h"
+FRESHNESS_LOOKBACK_DAYS = 7
+
+
+def late_partitions(now: datetime, landed: set[str], first_partition: date) -> dict[str, float]:
+    """Partitions of the last week whose day ended more than 48 h ago and that have not landed: hours late."""
+    late = {}
+    today = now.astimezone(UTC).date()
+    for back in range(FRESHNESS_LOOKBACK_DAYS):
+        day = today - timedelta(days=back + 1)
+        if day < first_partition:
+            break
+        age = (now - datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(days=1)).total_seconds() / 3600
+        if age > 48 and day.isoformat() not in landed:
+            late[day.isoformat()] = round(age, 1)
+    return late
+
+
+@dg.asset_check(
+    asset="raw_tiktok_account",
+    name=FRESHNESS_CHECK,
+    description="Partition D has landed within 48 h of its end (the API's documented lag): WARN after 48 h, "
+    f"ERROR after 72 h. {RULES[FRESHNESS_CHECK].runbook}",
+)
+def raw_partitions_fresh(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    landed = context.instance.get_materialized_partitions(dg.AssetKey("raw_tiktok_account"))
+    now = datetime.now(UTC)
+    late = late_partitions(now, set(landed), daily_partitions.start.date())
+    worst = max(late.values(), default=0.0)
+    return dg.AssetCheckResult(
+        passed=not late,
+        severity=dg.AssetCheckSeverity.ERROR if worst > 72 else dg.AssetCheckSeverity.WARN,
+        description=None
+        if not late
+        else f"{len(late)} published day(s) have not landed; the oldest is {worst} h late.",
+        metadata={
+            "rule_id": FRESHNESS_CHECK,
+            "severity": "ERROR" if worst > 72 else "WARN",
+            "offending_count": len(late),
+            "sample_keys": dg.MetadataValue.json(sorted(late)),
+            "hours_late": dg.MetadataValue.json(late),
+            "runbook": RULES[FRESHNESS_CHECK].runbook,
+        },
+    )

@@ -1,0 +1,50 @@
+"""The quality rule book: Great Expectations suites as reviewed files (`suites/`) and their runner.
+
+Importing the package is cheap (the rules only); the runner (which imports Great Expectations) loads on first use:
+
+    from expectations import RULES, validate_partition
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+# before anything here imports Great Expectations: no usage statistics leave the machine
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from expectations.rules import RULES, SUITE_RULE_IDS, Rule
+
+if TYPE_CHECKING:
+    from expectations.datasets import DATASETS, load_partition
+    from expectations.runner import ExpectationOutcome, SuiteResult, validate_frame, validate_partition
+
+__all__ = [
+    "DATASETS",
+    "RULES",
+    "SUITE_RULE_IDS",
+    "ExpectationOutcome",
+    "Rule",
+    "SuiteResult",
+    "load_partition",
+    "validate_frame",
+    "validate_partition",
+]
+
+_LAZY = {
+    "DATASETS": "expectations.datasets",
+    "load_partition": "expectations.datasets",
+    "ExpectationOutcome": "expectations.runner",
+    "SuiteResult": "expectations.runner",
+    "validate_frame": "expectations.runner",
+    "validate_partition": "expectations.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'expectations' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

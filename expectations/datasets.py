@@ -1,0 +1,464 @@
+"""The datasets the suites validate: how ONE partition of each becomes a pandas DataFrame.
+
+Every dataset has one suite (`expectations/suites/<dataset>.json`), its key columns (what the runner reports
+for offending rows) and the DuckDB SQL that reads one daily partition D:
+
+- raw (before dbt): DuckDB's `read_json` over `<data_dir>/raw/tiktok/<stream>/date=D/account=*/<fetch>.json`,
+  keeping the newest complete fetch per account, flattened with `unnest` (an in-memory DuckDB, nothing is
+  written). The column types are those of `dbt_project/macros/raw.sql`.
+- marts: the warehouse opened read-only, rows filtered on the mart's date column (= D, or D-1..D where a rule
+  compares with the day before).
+
+Only one partition is ever loaded; GX cannot validate DuckDB through SQLAlchemy, so the frame is validated as
+a pandas batch (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    layer: str  # "raw" or "mart"
+    description: str
+    key_columns: tuple[str, ...]
+    date_filter: str
+    sql: Callable[[list[str]], str]
+    """The SQL for the partition; raw SQL gets the partition's fetch files, mart SQL uses $partition."""
+    stream: str | None = None  # raw only: the landing stream read
+
+
+# --- raw landing files (the types of dbt_project/macros/raw.sql) --------------------------------------------
+
+
+def _share_list(key: str) -> str:
+    return f"STRUCT({key} VARCHAR, percentage DOUBLE)[]"
+
+
+_ACCOUNT_DATA = (
+    "STRUCT(followers_count BIGINT, following_count BIGINT, total_likes BIGINT, videos_count BIGINT, "
+    f"audience_ages {_share_list('age')}, audience_genders {_share_list('gender')}, "
+    f"audience_countries {_share_list('country')}, audience_cities {_share_list('city_name')}, "
+    'metrics STRUCT("date" DATE, video_views BIGINT, unique_video_views BIGINT, profile_views BIGINT, '
+    "likes BIGINT, comments BIGINT, shares BIGINT, followers_count BIGINT, daily_new_followers BIGINT, "
+    "daily_lost_followers BIGINT, daily_total_followers BIGINT, engaged_audience BIGINT, bio_link_clicks BIGINT, "
+    "email_clicks BIGINT, address_clicks BIGINT, phone_number_clicks BIGINT, app_download_clicks BIGINT, "
+    "lead_submissions BIGINT)[])"
+)
+
+_VIDEO_BREAKDOWNS = {
+    # list field -> the key of its entries
+    "impression_sources": "impression_source",
+    "audience_countries": "country",
+    "audience_cities": "city_name",
+    "audience_genders": "gender",
+    "audience_types": "type",
+    "video_view_retention": "second",
+    "engagement_likes": "second",
+}
+
+_VIDEOS_DATA = (
+    "STRUCT(videos STRUCT(item_id VARCHAR, video_duration DOUBLE, video_views BIGINT, reach BIGINT, likes BIGINT, "
+    "comments BIGINT, shares BIGINT, favorites BIGINT, total_time_watched DOUBLE, average_time_watched DOUBLE, "
+    "full_video_watched_rate DOUBLE, new_followers BIGINT, profile_views BIGINT, website_clicks BIGINT, "
+    "phone_number_clicks BIGINT, lead_submissions BIGINT, app_download_clicks BIGINT, email_clicks BIGINT, "
+    "address_clicks BIGINT, "
+    + ", ".join(f"{field} {_share_list(key)}" for field, key in _VIDEO_BREAKDOWNS.items())
+    + ")[])"
+)
+
+_DATA_TYPES = {"account": _ACCOUNT_DATA, "videos": _VIDEOS_DATA}
+
+
+def _pages_type(stream: str) -> str:
+    return f"STRUCT(endpoint VARCHAR, request_id VARCHAR, response STRUCT(code INTEGER, data {_DATA_TYPES[stream]}))[]"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _files_source(stream: str, files: list[str]) -> str:
+    """The fetch files as rows (one per file); an empty, typed relation when the partition has none."""
+    if not files:
+        return (
+            "(select null::varchar as business_id, null::varchar as fetch_id, null::timestamptz as landed_at, "
+            f"null::boolean as complete, null::{_pages_type(stream)} as pages where false)"
+        )
+    columns = (
+        "{business_id: 'VARCHAR', fetch_id: 'VARCHAR', landed_at: 'TIMESTAMPTZ', complete: 'BOOLEAN', "
+        f"pages: '{_pages_type(stream)}'}}"
+    )
+    return f"read_json([{', '.join(map(_quote, files))}], columns = {columns}, format = 'auto')"
+
+
+def _newest_pages(stream: str, files: list[str]) -> str:
+    """CTEs `newest_fetch` (the newest complete fetch per account) and `pages` (one row per page)."""
+    return f"""
+        newest_fetch as (
+            select business_id, fetch_id, landed_at, pages
+            from {_files_source(stream, files)}
+            where complete
+            qualify row_number() over (partition by business_id order by landed_at desc, fetch_id desc) = 1
+        ),
+        pages as (
+            select newest_fetch.business_id, newest_fetch.fetch_id, newest_fetch.landed_at,
+                page.response.data as data
+            from newest_fetch, unnest(newest_fetch.pages) as pages(page)
+        )"""
+
+
+_METRIC_COUNTS = (
+    "video_views",
+    "unique_video_views",
+    "profile_views",
+    "likes",
+    "comments",
+    "shares",
+    "followers_count",
+    "daily_new_followers",
+    "daily_lost_followers",
+    "engaged_audience",
+    "bio_link_clicks",
+    "email_clicks",
+    "address_clicks",
+    "phone_number_clicks",
+    "app_download_clicks",
+    "lead_submissions",
+)
+
+
+def _raw_account_sql(files: list[str]) -> str:
+    metrics = ",\n                ".join(f"day.{name}" for name in _METRIC_COUNTS)
+    return f"""
+        with {_newest_pages("account", files)}
+        select
+            pages.business_id,
+            day."date" as metric_date,
+            {metrics},
+            day.daily_total_followers as daily_net_followers,
+            pages.data.followers_count as profile_followers_count,
+            pages.data.following_count as profile_following_count,
+            pages.data.total_likes as profile_total_likes,
+            pages.data.videos_count as profile_videos_count,
+            pages.fetch_id,
+            pages.landed_at
+        from pages, unnest(pages.data.metrics) as days(day)
+    """
+
+
+def _raw_account_audience_sql(files: list[str]) -> str:
+    lists = [
+        ("age", "audience_ages", "age"),
+        ("gender", "audience_genders", "gender"),
+        ("country", "audience_countries", "country"),
+        ("city", "audience_cities", "city_name"),
+    ]
+    selects = "\n        union all\n".join(
+        f"""        select pages.business_id, '{dimension}' as dimension, entry.{key} as dimension_value,
+            entry.percentage as share, pages.data.followers_count as followers_count, pages.fetch_id
+        from pages, unnest(pages.data.{field}) as entries(entry)"""
+        for dimension, field, key in lists
+    )
+    return f"with {_newest_pages('account', files)}\n{selects}"
+
+
+_VIDEO_FIELDS = (
+    "video_duration",
+    "video_views",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "favorites",
+    "total_time_watched",
+    "average_time_watched",
+    "full_video_watched_rate",
+    "new_followers",
+    "profile_views",
+    "website_clicks",
+    "phone_number_clicks",
+    "lead_submissions",
+    "app_download_clicks",
+    "email_clicks",
+    "address_clicks",
+)
+
+
+def _raw_videos_sql(files: list[str]) -> str:
+    fields = ",\n            ".join(f"video.{name}" for name in _VIDEO_FIELDS)
+    return f"""
+        with {_newest_pages("videos", files)}
+        select
+            pages.business_id,
+            video.item_id,
+            {fields},
+            pages.fetch_id,
+            pages.landed_at
+        from pages, unnest(pages.data.videos) as videos(video)
+    """
+
+
+def _raw_video_breakdowns_sql(files: list[str]) -> str:
+    selects = "\n        union all\n".join(
+        f"""        select videos.business_id, videos.item_id, '{field}' as breakdown, entry.{key} as entry_key,
+            entry.percentage as share, videos.fetch_id
+        from videos, unnest(videos.video.{field}) as entries(entry)"""
+        for field, key in _VIDEO_BREAKDOWNS.items()
+    )
+    return f"""
+        with {_newest_pages("videos", files)},
+        videos as (
+            select pages.business_id, pages.fetch_id, video.item_id as item_id, video
+            from pages, unnest(pages.data.videos) as videos(video)
+        )
+{selects}
+    """
+
+
+# --- marts (the warehouse, schema `marts`) -----------------------------------------------------------------
+
+
+def _mart_sql(sql: str) -> Callable[[list[str]], str]:
+    return lambda _files: sql
+
+
+_ACCOUNT_DAILY_SQL = """
+    select *, metric_date = $partition::date as in_partition
+    from marts.fct_tiktok_account_daily
+    where metric_date between $partition::date - 1 and $partition::date
+"""
+
+_ACCOUNTS_SQL = """
+    with audience as (
+        select business_id, count(*) as audience_rows
+        from marts.fct_tiktok_account_audience
+        where snapshot_date = $partition
+        group by business_id
+    )
+    select
+        accounts.business_id,
+        accounts.account_type,
+        accounts.followers_count,
+        accounts.following_count,
+        accounts.total_likes,
+        accounts.videos_count,
+        accounts.is_eligible_for_audience_insights,
+        accounts.has_audience_data,
+        accounts.first_snapshot_date,
+        accounts.latest_snapshot_date,
+        coalesce(audience.audience_rows, 0) as audience_rows_on_partition,
+        -- audience rows on D while D is the snapshot the dim (and its eligibility) describes
+        coalesce(accounts.latest_snapshot_date = $partition and audience.audience_rows > 0, false)
+            as has_audience_rows_on_partition
+    from marts.dim_tiktok_accounts as accounts
+    left join audience on audience.business_id = accounts.business_id
+    where accounts.first_snapshot_date <= $partition
+"""
+
+_ACCOUNT_AUDIENCE_SQL = """
+    select
+        audience.business_id,
+        audience.snapshot_date,
+        audience.dimension,
+        audience.dimension_value,
+        audience.share,
+        -- the account's followers when the dim's (latest) snapshot is this one, else null (not judged here;
+        -- the raw contract checks every fetch)
+        case when accounts.latest_snapshot_date = audience.snapshot_date then accounts.followers_count end
+            as followers_count_on_snapshot,
+        audience.fetch_id
+    from marts.fct_tiktok_account_audience as audience
+    left join marts.dim_tiktok_accounts as accounts on accounts.business_id = audience.business_id
+    where audience.snapshot_date = $partition
+"""
+
+_VIDEO_DAILY_SQL = "select * from marts.fct_tiktok_video_daily where snapshot_date = $partition"
+_VIDEO_AUDIENCE_SQL = "select * from marts.fct_tiktok_video_audience where snapshot_date = $partition"
+_VIDEO_RETENTION_SQL = "select * from marts.fct_tiktok_video_retention where snapshot_date = $partition"
+_ACTIVITY_SQL = "select * from marts.fct_tiktok_audience_activity_hourly where activity_date = $partition"
+_COMMENTS_SQL = "select * from marts.fct_tiktok_comments where last_seen_date = $partition"
+
+
+DATASETS: dict[str, Dataset] = {
+    dataset.name: dataset
+    for dataset in (
+        Dataset(
+            "raw_tiktok_account",
+            "raw",
+            "Daily metric rows (/business/get/ metrics, one per account and day of the fetch window) of the "
+            "partition's newest complete account fetch per account, with the profile's lifetime counters.",
+            ("business_id", "metric_date"),
+            "raw/tiktok/account/date=D, newest complete fetch per account",
+            _raw_account_sql,
+            stream="account",
+        ),
+        Dataset(
+            "raw_tiktok_account_audience",
+            "raw",
+            "Audience share rows (ages, genders, countries, cities) of the partition's newest complete account "
+            "fetch per account, with the profile's followers_count.",
+            ("business_id", "dimension", "dimension_value"),
+            "raw/tiktok/account/date=D, newest complete fetch per account",
+            _raw_account_audience_sql,
+            stream="account",
+        ),
+        Dataset(
+            "raw_tiktok_videos",
+            "raw",
+            "One row per post snapshot (lifetime counters) of the partition's newest complete videos fetch per "
+            "account.",
+            ("business_id", "item_id"),
+            "raw/tiktok/videos/date=D, newest complete fetch per account",
+            _raw_videos_sql,
+            stream="videos",
+        ),
+        Dataset(
+            "raw_tiktok_video_breakdowns",
+            "raw",
+            "One row per entry of a post's breakdown lists (impression sources, countries, cities, genders, "
+            "viewer types, retention and likes curves) of the partition's newest complete videos fetch per account.",
+            ("item_id", "breakdown", "entry_key"),
+            "raw/tiktok/videos/date=D, newest complete fetch per account",
+            _raw_video_breakdowns_sql,
+            stream="videos",
+        ),
+        Dataset(
+            "fct_tiktok_account_daily",
+            "mart",
+            "marts.fct_tiktok_account_daily for D and D-1 (the follower-total rule compares with the day "
+            "before); `in_partition` marks D's rows, the other rules look at those only.",
+            ("business_id", "metric_date"),
+            "metric_date between D-1 and D (rules other than follower_total_moves_by_net: metric_date = D)",
+            _mart_sql(_ACCOUNT_DAILY_SQL),
+        ),
+        Dataset(
+            "dim_tiktok_accounts",
+            "mart",
+            "marts.dim_tiktok_accounts (one row per account known by D) with the number of "
+            "fct_tiktok_account_audience rows of D when D is the snapshot the dim describes.",
+            ("business_id",),
+            "first_snapshot_date <= D; audience rows where snapshot_date = D",
+            _mart_sql(_ACCOUNTS_SQL),
+        ),
+        Dataset(
+            "fct_tiktok_account_audience",
+            "mart",
+            "marts.fct_tiktok_account_audience for D joined to the account's eligibility (followers) in "
+            "dim_tiktok_accounts when the dim describes D's snapshot.",
+            ("business_id", "snapshot_date", "dimension", "dimension_value"),
+            "snapshot_date = D",
+            _mart_sql(_ACCOUNT_AUDIENCE_SQL),
+        ),
+        Dataset(
+            "fct_tiktok_video_daily",
+            "mart",
+            "marts.fct_tiktok_video_daily: one row per post snapshot of D with the gains since the previous one.",
+            ("item_id", "snapshot_date"),
+            "snapshot_date = D",
+            _mart_sql(_VIDEO_DAILY_SQL),
+        ),
+        Dataset(
+            "fct_tiktok_video_audience",
+            "mart",
+            "marts.fct_tiktok_video_audience: the breakdown shares of every post snapshot of D.",
+            ("item_id", "snapshot_date", "dimension", "dimension_value"),
+            "snapshot_date = D",
+            _mart_sql(_VIDEO_AUDIENCE_SQL),
+        ),
+        Dataset(
+            "fct_tiktok_video_retention",
+            "mart",
+            "marts.fct_tiktok_video_retention: retention and likes curves of every post snapshot of D.",
+            ("item_id", "snapshot_date", "video_second"),
+            "snapshot_date = D",
+            _mart_sql(_VIDEO_RETENTION_SQL),
+        ),
+        Dataset(
+            "fct_tiktok_audience_activity_hourly",
+            "mart",
+            "marts.fct_tiktok_audience_activity_hourly: followers active per UTC hour of D and the hour's share.",
+            ("business_id", "activity_date", "hour_utc"),
+            "activity_date = D",
+            _mart_sql(_ACTIVITY_SQL),
+        ),
+        Dataset(
+            "fct_tiktok_comments",
+            "mart",
+            "marts.fct_tiktok_comments: the comments whose newest fetch was D's (last_seen_date = D), i.e. the "
+            "rows D's run wrote.",
+            ("comment_id",),
+            "last_seen_date = D",
+            _mart_sql(_COMMENTS_SQL),
+        ),
+    )
+}
+
+RAW_DATASETS = tuple(name for name, dataset in DATASETS.items() if dataset.layer == "raw")
+MART_DATASETS = tuple(name for name, dataset in DATASETS.items() if dataset.layer == "mart")
+
+
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
+
+
+def suite_path(dataset: str) -> Path:
+    """The reviewed suite file of `dataset`."""
+    return SUITES_DIR / f"{get_dataset(dataset).name}.json"
+
+
+def suite_rule_ids(dataset: str) -> list[str]:
+    """The rule ids the suite of `dataset` checks, in file order, without importing Great Expectations."""
+    document = json.loads(suite_path(dataset).read_text(encoding="utf-8"))
+    return list(dict.fromkeys(expectation["meta"]["rule_id"] for expectation in document["expectations"]))
+
+
+def get_dataset(name: str) -> Dataset:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)}") from None
+
+
+def raw_partition_files(data_dir: Path, stream: str, partition: date) -> list[str]:
+    """The fetch files of one raw partition (every account), skipping in-flight temporary files."""
+    folder = Path(data_dir) / "raw" / "tiktok" / stream / f"date={partition.isoformat()}"
+    return sorted(str(path) for path in folder.glob("account=*/[0-9]*.json"))
+
+
+def partition_sql(dataset: str, partition: date, data_dir: Path | None = None) -> str:
+    """The SQL that reads one partition of `dataset` (mart SQL keeps the `$partition` parameter)."""
+    spec = get_dataset(dataset)
+    files: list[str] = []
+    if spec.stream is not None:
+        if data_dir is None:
+            raise ValueError(f"{dataset} reads raw files: data_dir is required")
+        files = raw_partition_files(data_dir, spec.stream, partition)
+    return spec.sql(files)
+
+
+def load_partition(dataset: str, partition: date, warehouse: Path, data_dir: Path) -> pd.DataFrame:
+    """One partition of `dataset` as a pandas DataFrame (raw: from the landing files, marts: from the warehouse).
+
+    Raw datasets are read by an in-memory DuckDB; marts from `warehouse` opened read-only. An empty partition
+    gives an empty frame with the dataset's columns.
+    """
+    spec = get_dataset(dataset)
+    sql = partition_sql(dataset, partition, data_dir)
+    raw = spec.layer == "raw"
+    with (
+        duckdb.connect(":memory:" if raw else str(warehouse), read_only=not raw) as con,
+        warnings.catch_warnings(),
+    ):
+        # DuckDB's own DataFrame conversion uses an argument pandas 3 deprecates; nothing to act on here
+        warnings.filterwarnings("ignore", message="The inplace keyword", category=Warning)
+        return con.execute(sql).df() if raw else con.execute(sql, {"partition": partition}).df()

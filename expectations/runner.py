@@ -1,0 +1,450 @@
+"""Validate one partition of a dataset against its suite and publish the result to Data Docs.
+
+    result = validate_partition("fct_tiktok_video_daily", date(2026, 11, 12),
+                                warehouse=Path(".../warehouse.duckdb"), data_dir=Path(".../data"),
+                                docs_dir=Path(".../data/quality"))
+    result.errors      # failed ERROR-severity expectations: block downstream
+    result.warnings    # failed WARN-severity expectations
+
+The frame is validated as a pandas batch by an ephemeral GX context (one per docs_dir, reused) whose
+validation results store and Data Docs site are folders under `docs_dir`:
+
+    <docs_dir>/validations/<suite>/<run>/<time>/<partition>.json      (the last HISTORY_LIMIT per suite)
+    <docs_dir>/data_docs/local_site/index.html                        (the Data Docs site)
+
+Before Data Docs are rebuilt (incrementally: this result's page and the index), results older than the last
+HISTORY_LIMIT of the suite are deleted, and GX's index builder drops their pages, so a rebuild stays fast.
+Writes to docs_dir are serialised by a file lock (several processes may validate at once).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+# before GX is imported: no usage statistics leave the machine
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+import pandas as pd  # noqa: E402
+from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
+from great_expectations.data_context.types.base import (  # noqa: E402
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+from great_expectations.render.renderer.site_builder import SiteBuilder  # noqa: E402
+
+from expectations import custom  # noqa: E402,F401  (registers the custom expectations with GX)
+from expectations.datasets import DATASETS, SUITES_DIR, get_dataset, load_partition, suite_path  # noqa: E402,F401
+from expectations.rules import RULES  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 30
+"""Validation results kept per suite (older ones and their Data Docs pages are deleted)."""
+SAMPLE_SIZE = 10
+"""Offending rows whose keys a result carries per expectation."""
+SITE_NAME = "local_site"
+DATASOURCE_NAME = "tiktok_quality"
+
+_contexts: dict[Path, _Quality] = {}
+_contexts_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """The result of one expectation of a suite on one partition."""
+
+    rule_id: str
+    severity: str  # "ERROR" | "WARN"
+    runbook: str
+    expectation_type: str
+    description: str | None
+    columns: tuple[str, ...]
+    success: bool
+    element_count: int
+    unexpected_count: int
+    sample_keys: tuple[dict[str, Any], ...]
+    """Key columns (the dataset's) of up to SAMPLE_SIZE offending rows."""
+    exception: str | None = None
+    """Set when the expectation could not be evaluated (e.g. a missing column); it then counts as failed."""
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    """The validation of one dataset partition: per expectation outcome plus where its Data Docs page is."""
+
+    dataset: str
+    suite_name: str
+    partition: date
+    success: bool
+    row_count: int
+    key_columns: tuple[str, ...]
+    expectations: tuple[ExpectationOutcome, ...]
+    docs_page: Path | None
+    """The Data Docs page of this validation (None when docs were not built)."""
+    docs_index: Path | None
+    validated_at: datetime
+    statistics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> tuple[ExpectationOutcome, ...]:
+        return tuple(outcome for outcome in self.expectations if not outcome.success)
+
+    @property
+    def errors(self) -> tuple[ExpectationOutcome, ...]:
+        """Failed expectations of ERROR severity: they block downstream."""
+        return tuple(outcome for outcome in self.failures if outcome.severity == "ERROR")
+
+    @property
+    def warnings(self) -> tuple[ExpectationOutcome, ...]:
+        return tuple(outcome for outcome in self.failures if outcome.severity == "WARN")
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.errors)
+
+    def for_rule(self, rule_id: str) -> tuple[ExpectationOutcome, ...]:
+        return tuple(outcome for outcome in self.expectations if outcome.rule_id == rule_id)
+
+    def failed_rules(self) -> dict[str, int]:
+        """rule_id -> total unexpected rows, for the failed rules."""
+        totals: dict[str, int] = {}
+        for outcome in self.failures:
+            totals[outcome.rule_id] = totals.get(outcome.rule_id, 0) + outcome.unexpected_count
+        return totals
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (for asset-check metadata, logs, reports)."""
+        data = asdict(self)
+        data["partition"] = self.partition.isoformat()
+        data["validated_at"] = self.validated_at.isoformat()
+        data["docs_page"] = str(self.docs_page) if self.docs_page else None
+        data["docs_index"] = str(self.docs_index) if self.docs_index else None
+        return json.loads(json.dumps(data, default=str))
+
+
+# --- suites ---------------------------------------------------------------------------------------------------
+
+
+@cache
+def _suite_document(dataset: str) -> str:
+    return suite_path(dataset).read_text(encoding="utf-8")
+
+
+def load_suite(dataset: str) -> gx.ExpectationSuite:
+    """The reviewed suite file of `dataset` as a GX ExpectationSuite (fails on any invalid expectation)."""
+    document = json.loads(_suite_document(dataset))
+    document.pop("id", None)
+    expectations = document.get("expectations", [])
+    suite = gx.ExpectationSuite(**document)
+    # GX logs and drops an expectation it cannot build: a reviewed file must not lose one silently
+    if len(suite.expectations) != len(expectations):
+        raise ValueError(
+            f"{suite_path(dataset)}: {len(expectations) - len(suite.expectations)} expectation(s) are invalid"
+        )
+    for expectation in suite.expectations:
+        meta = expectation.meta or {}
+        rule_id = meta.get("rule_id")
+        if rule_id not in RULES:
+            raise ValueError(f"{suite_path(dataset)}: {expectation.expectation_type} has unknown rule_id {rule_id!r}")
+    return suite
+
+
+# --- the GX context -------------------------------------------------------------------------------------------
+
+
+def _site_config(docs_dir: Path) -> dict[str, Any]:
+    return {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(docs_dir / "data_docs" / SITE_NAME),
+        },
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+
+
+def _context_config(docs_dir: Path) -> DataContextConfig:
+    defaults = InMemoryStoreBackendDefaults()
+    stores = dict(defaults.stores)
+    stores[defaults.validation_results_store_name] = {
+        "class_name": "ValidationResultsStore",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir / "validations")},
+    }
+    return DataContextConfig(
+        store_backend_defaults=defaults,
+        stores=stores,
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        data_docs_sites={SITE_NAME: _site_config(docs_dir)},
+    )
+
+
+@dataclass
+class _Quality:
+    """One GX context per docs_dir, with its suites, pandas assets and a reusable Data Docs site builder."""
+
+    docs_dir: Path
+    context: Any
+    suites: dict[str, gx.ExpectationSuite]
+    batch_definitions: dict[str, Any]
+    site_builder: Any  # kept: a new SiteBuilder recompiles every Jinja template (most of a docs build)
+    suite_pages_built: bool = False
+
+
+def _quality(docs_dir: Path) -> _Quality:
+    docs_dir = Path(docs_dir).resolve()
+    with _contexts_lock:
+        quality = _contexts.get(docs_dir)
+        if quality is None:
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            context = gx.get_context(mode="ephemeral", project_config=_context_config(docs_dir))
+            datasource = context.data_sources.add_pandas(DATASOURCE_NAME)
+            suites, batch_definitions = {}, {}
+            for name in DATASETS:
+                suites[name] = context.suites.add(load_suite(name))
+                asset = datasource.add_dataframe_asset(name)
+                batch_definitions[name] = asset.add_batch_definition_whole_dataframe("partition")
+            site_config = {key: value for key, value in _site_config(docs_dir).items() if key != "class_name"}
+            site_builder = SiteBuilder(data_context=context, site_name=SITE_NAME, **site_config)
+            quality = _Quality(docs_dir, context, suites, batch_definitions, site_builder)
+            _contexts[docs_dir] = quality
+        return quality
+
+
+def get_context(docs_dir: Path) -> Any:
+    """The (cached) ephemeral GX context publishing under `docs_dir`: every suite, a pandas asset per dataset.
+
+    Its validation results store is `<docs_dir>/validations`, its Data Docs site `<docs_dir>/data_docs/local_site`
+    (so `get_context(docs_dir).build_data_docs()` rebuilds the whole site).
+    """
+    return _quality(docs_dir).context
+
+
+@contextlib.contextmanager
+def _docs_lock(docs_dir: Path) -> Iterator[None]:
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    with (docs_dir / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- results --------------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar (dates as ISO text, numpy scalars as Python numbers, missing as None)."""
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() and value.tz is None else value.isoformat()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    with contextlib.suppress(TypeError, ValueError):
+        if pd.isna(value):
+            return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _columns(kwargs: dict[str, Any]) -> tuple[str, ...]:
+    if kwargs.get("column"):
+        return (kwargs["column"],)
+    if kwargs.get("column_A"):
+        return (kwargs["column_A"], kwargs["column_B"])
+    return tuple(kwargs.get("column_list") or ())
+
+
+def _exception_message(info: Any) -> str | None:
+    """The error that stopped an expectation: GX reports it flat or per metric that failed to resolve."""
+    if not isinstance(info, dict):
+        return None
+    entries = [info] if "raised_exception" in info else [entry for entry in info.values() if isinstance(entry, dict)]
+    messages = [str(entry.get("exception_message")) for entry in entries if entry.get("raised_exception")]
+    return "; ".join(dict.fromkeys(messages)) or None
+
+
+def _outcome(result: Any, key_columns: list[str]) -> ExpectationOutcome:
+    config = result.expectation_config
+    meta = config.meta or {}
+    rule_id = meta.get("rule_id", "")
+    rule = RULES.get(rule_id)
+    details = result.result or {}
+    samples = []
+    for row in (details.get("partial_unexpected_index_list") or [])[:SAMPLE_SIZE]:
+        if isinstance(row, dict):
+            samples.append({key: _plain(row.get(key)) for key in key_columns})
+    return ExpectationOutcome(
+        rule_id=rule_id,
+        severity=meta.get("severity") or (rule.severity if rule else "ERROR"),
+        runbook=meta.get("runbook") or (rule.runbook if rule else ""),
+        expectation_type=config.type,
+        description=config.description,
+        columns=_columns(config.kwargs),
+        success=bool(result.success),
+        element_count=int(details.get("element_count") or 0),
+        unexpected_count=int(details.get("unexpected_count") or 0),
+        sample_keys=tuple(samples),
+        exception=_exception_message(result.exception_info),
+    )
+
+
+def _local_path(url: str | None) -> Path | None:
+    if not url:
+        return None
+    parsed = urlparse(url)
+    return Path(unquote(parsed.path)) if parsed.scheme in ("file", "") else None
+
+
+def _prune_history(context: Any, suite_name: str, keep: int) -> None:
+    """Delete all but the newest `keep` stored validation results of `suite_name`."""
+    store = context.validation_results_store
+    keys = [
+        key
+        for key in store.list_keys()
+        if isinstance(key, ValidationResultIdentifier) and key.expectation_suite_identifier.name == suite_name
+    ]
+    keys.sort(key=lambda key: key.run_id.run_time, reverse=True)
+    for key in keys[keep:]:
+        store.remove_key(key)
+    suite_folder = Path(store.store_backend.full_base_directory) / suite_name
+    if suite_folder.is_dir():  # the backend leaves the run folders behind
+        for folder in sorted(suite_folder.glob("**/"), key=lambda path: len(path.parts), reverse=True):
+            if folder != suite_folder and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+def _publish(
+    quality: _Quality, dataset: str, partition: date, result: Any, run_id: RunIdentifier, history: int
+) -> Path | None:
+    """Store the result, prune the suite's history to `history`, then rebuild its page and the index."""
+    key = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=dataset),
+        run_id=run_id,
+        batch_identifier=partition.isoformat(),
+    )
+    context = quality.context
+    # the suites' pages once per process (the index links them all), then only the one validated
+    suites = [dataset] if quality.suite_pages_built else list(quality.suites)
+    with _docs_lock(quality.docs_dir):
+        context.validation_results_store.set(key, result)
+        _prune_history(context, dataset, history)
+        # incremental: this result's page, the suite page(s), and the index (which drops pruned results' pages)
+        quality.site_builder.build(resource_identifiers=[key, *map(ExpectationSuiteIdentifier, suites)])
+    quality.suite_pages_built = True
+    return _local_path(quality.site_builder.get_resource_url(resource_identifier=key, only_if_exists=False))
+
+
+def docs_index_path(docs_dir: Path) -> Path:
+    return Path(docs_dir).resolve() / "data_docs" / SITE_NAME / "index.html"
+
+
+# --- validation ---------------------------------------------------------------------------------------------------
+
+
+def _as_date(partition: date | str) -> date:
+    if isinstance(partition, datetime):
+        return partition.date()
+    if isinstance(partition, date):
+        return partition
+    return date.fromisoformat(str(partition))
+
+
+def validate_frame(
+    dataset: str,
+    frame: pd.DataFrame,
+    partition: date | str,
+    docs_dir: Path,
+    *,
+    build_docs: bool = True,
+    history: int = HISTORY_LIMIT,
+) -> SuiteResult:
+    """Validate an in-memory frame (one partition of `dataset`) against the dataset's suite.
+
+    With `build_docs`, the result is stored under docs_dir (keeping the last `history` per suite) and its Data
+    Docs page and the index are rebuilt.
+    """
+    spec = get_dataset(dataset)
+    partition = _as_date(partition)
+    quality = _quality(Path(docs_dir))
+    suite = quality.suites[spec.name]
+    key_columns = [column for column in spec.key_columns if column in frame.columns]
+    batch = quality.batch_definitions[spec.name].get_batch(batch_parameters={"dataframe": frame})
+    result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+    if key_columns:
+        result_format["unexpected_index_column_names"] = key_columns
+    result = batch.validate(suite, result_format=result_format)
+    validated_at = datetime.now(UTC)
+    # as a ValidationDefinition does, so Data Docs show the run (name = dataset and partition) and its time
+    run_id = RunIdentifier(run_name=f"{spec.name}__{partition.isoformat()}", run_time=validated_at)
+    result.meta["run_id"] = run_id
+    result.meta["validation_time"] = validated_at
+    result.meta["dataset"] = spec.name
+    result.meta["partition"] = partition.isoformat()
+    outcomes = tuple(_outcome(expectation_result, key_columns) for expectation_result in result.results)
+    docs_page = _publish(quality, spec.name, partition, result, run_id, history) if build_docs else None
+    index = docs_index_path(quality.docs_dir)
+    return SuiteResult(
+        dataset=spec.name,
+        suite_name=suite.name,
+        partition=partition,
+        success=all(outcome.success for outcome in outcomes),
+        row_count=len(frame),
+        key_columns=tuple(key_columns),
+        expectations=outcomes,
+        docs_page=docs_page,
+        docs_index=index if index.exists() else None,
+        validated_at=validated_at,
+        statistics=dict(result.statistics),
+    )
+
+
+def validate_partition(
+    dataset: str,
+    partition: date | str,
+    *,
+    warehouse: Path,
+    data_dir: Path,
+    docs_dir: Path | None = None,
+    build_docs: bool = True,
+    history: int = HISTORY_LIMIT,
+) -> SuiteResult:
+    """Load ONE partition of `dataset` (raw files under data_dir, or the warehouse read-only) and validate it.
+
+    docs_dir defaults to `<data_dir>/quality` ($TIKTOK_DATA_DIR/quality).
+    """
+    partition = _as_date(partition)
+    frame = load_partition(dataset, partition, Path(warehouse), Path(data_dir))
+    try:
+        return validate_frame(
+            dataset,
+            frame,
+            partition,
+            Path(docs_dir) if docs_dir is not None else Path(data_dir) / "quality",
+            build_docs=build_docs,
+            history=history,
+        )
+    finally:
+        del frame
