@@ -2,9 +2,9 @@
 
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
