@@ -22,6 +22,9 @@ from assets.settings import data_dir
 
 RAW_GROUP = "tiktok_raw"
 RAW_KINDS = {"python", "json"}
+# One raw step at a time (pool limit 1): accounts are fetched concurrently inside it, and the API's per-account
+# rate limit is shared by every process that calls it.
+API_POOL = "tiktok_api"
 ACCOUNTS_CHECK = "all_accounts_fetched"
 
 
@@ -116,6 +119,7 @@ def _run_stream(
     partitions_def=daily_partitions,
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
+    pool=API_POOL,
     check_specs=[_accounts_check("raw_tiktok_account")],
     description=(
         "Account profile, daily metrics (every documented metric, hourly audience activity included) and "
@@ -133,6 +137,7 @@ def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) 
     partitions_def=daily_partitions,
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
+    pool=API_POOL,
     check_specs=[_accounts_check("raw_tiktok_videos")],
     description=(
         "A snapshot of every post with every field and breakdown, from /business/video/list/ (20 a page, "
@@ -159,6 +164,7 @@ class CommentsConfig(dg.Config):
     partitions_def=daily_partitions,
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
+    pool=API_POOL,
     deps=[raw_tiktok_videos],
     check_specs=[_accounts_check("raw_tiktok_comments")],
     description=(
