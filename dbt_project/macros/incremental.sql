@@ -1,16 +1,20 @@
 {#-
     Marts read staging tables, which already hold every fetch's newest rows. An incremental mart run
-    takes the staging rows that landed after the newest row the mart holds (a revised day, a re-run
-    partition, a new day alike), so any run order gives the table a full refresh would.
+    takes the staging rows staged after the newest row the mart holds (a revised day, a re-run partition,
+    a backfilled old day, a new day alike), so any run order gives the table a full refresh would.
 
-    The hour of margin covers a fetch stamped a little before another but renamed into place after it
-    (landing and dbt may run at the same time); re-deriving those rows again is harmless with
-    delete+insert.
+    The watermark is staged_at, not landed_at: landed_at is when the landing process wrote the raw file,
+    and partitions can be built out of order (a backfill of old days after newer ones), so rows that
+    landed long ago can reach staging after the mart has moved past them. staged_at is stamped by the
+    dbt run that wrote the row into staging, and dbt runs that write the warehouse are serialised (one
+    DuckDB writer, a Dagster pool of limit 1), so a row staged by this run is always newer than anything
+    the mart has already seen: no margin is needed. A staging row that did not change keeps its staged_at
+    (macros/raw.sql), so the marts do not reprocess it.
 -#}
-{% macro landed_after_mart(landed_at_column='landed_at') -%}
+{% macro staged_after_mart(staged_at_column='staged_at') -%}
     {%- if is_incremental() -%}
-    {{ landed_at_column }} > (
-        select coalesce(max(landed_at), '1900-01-01'::timestamptz) - interval 1 hour from {{ this }}
+    {{ staged_at_column }} > (
+        select coalesce(max(staged_at), '1900-01-01'::timestamptz) from {{ this }}
     )
     {%- else -%}
     true

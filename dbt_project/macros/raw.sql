@@ -106,6 +106,10 @@
     The rows of `batch` plus, in an incremental run, the rows the table already holds for the keys the
     batch touches. Picking the newest fetch per key over this union gives the same table whatever order
     the partitions run in, and a full refresh gives the same result as day-by-day runs.
+
+    The batch's rows carry `current_timestamp as staged_at` (the dbt run that read them from raw); the rows
+    unioned back from the table keep the staged_at they were written with. Marts pick up staging rows by
+    staged_at (macros/incremental.sql, staged_after_mart).
 -#}
 {% macro with_existing_rows(batch, keys) -%}
     select * from {{ batch }}
@@ -120,10 +124,17 @@
 {%- endmacro %}
 
 
-{#- Keep the newest fetch's rows per key: one row (row_number) or all rows of that fetch (dense_rank). -#}
+{#-
+    Keep the newest fetch's rows per key: one row (row_number) or all rows of that fetch (dense_rank).
+
+    A fetch the table already holds and the batch reads again (a re-run or a backfill of its partition)
+    appears twice in the union with the same values: the copy staged first wins (staged_at ascending), so
+    an unchanged row keeps its staged_at and the marts do not reprocess it. staged_at never changes which
+    fetch wins: a full refresh, where all rows share one staged_at, keeps the same fetches.
+-#}
 {% macro newest_fetch_per(keys, all_rows_of_fetch=false) -%}
     qualify {{ 'dense_rank' if all_rows_of_fetch else 'row_number' }}() over (
-        partition by {{ keys | join(', ') }} order by landed_at desc, fetch_id desc
+        partition by {{ keys | join(', ') }} order by landed_at desc, fetch_id desc, staged_at
     ) = 1
 {%- endmacro %}
 
@@ -149,7 +160,8 @@ entries as (
         cast(entry.{{ entry_key }} as {{ entry_type }}) as {{ entry_column }},
         entry.percentage as share,
         pages.landed_at,
-        pages.fetch_id
+        pages.fetch_id,
+        current_timestamp as staged_at
     from pages,
         unnest(pages.data.videos) as videos(video),
         unnest(video.{{ list_field }}) as entries(entry)

@@ -39,7 +39,7 @@ class Warehouse:
         with duckdb.connect(str(self.path), read_only=True) as con:
             return con.execute(sql).fetchall()
 
-    def build(self, partition: date, **kwargs) -> dg.ExecuteInProcessResult:
+    def build(self, partition: date | None = None, **kwargs) -> dg.ExecuteInProcessResult:
         return build_dbt(partition, **kwargs)
 
 

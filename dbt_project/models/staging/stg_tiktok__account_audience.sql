@@ -25,7 +25,8 @@ shares as (
         entry.{{ key }} as dimension_value,
         entry.percentage as share,
         pages.landed_at,
-        pages.fetch_id
+        pages.fetch_id,
+        current_timestamp as staged_at
     from pages,
         unnest(pages.data.{{ list_field }}) as entries(entry)
     {% if not loop.last %}union all{% endif %}

@@ -34,7 +34,8 @@ metrics as (
         day.lead_submissions,
         pages.partition_date as fetched_for_partition,
         pages.landed_at,
-        pages.fetch_id
+        pages.fetch_id,
+        current_timestamp as staged_at
     from pages,
         unnest(pages.data.metrics) as days(day)
 ),

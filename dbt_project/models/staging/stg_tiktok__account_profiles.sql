@@ -28,7 +28,8 @@ profiles as (
         len(coalesce(data.audience_genders, [])) > 0 as has_audience_data,
         request_id,
         landed_at,
-        fetch_id
+        fetch_id,
+        current_timestamp as staged_at
     from pages
 ),
 

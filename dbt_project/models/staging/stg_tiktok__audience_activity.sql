@@ -17,7 +17,8 @@ activity as (
         cast(hour_entry.hour as integer) as hour_utc,
         hour_entry.count as active_followers,
         pages.landed_at,
-        pages.fetch_id
+        pages.fetch_id,
+        current_timestamp as staged_at
     from pages,
         unnest(pages.data.metrics) as days(day),
         unnest(day.audience_activity) as hours(hour_entry)

@@ -55,7 +55,8 @@ typed as (
         partition_date as first_seen_date,
         partition_date as last_seen_date,
         landed_at,
-        fetch_id
+        fetch_id,
+        current_timestamp as staged_at
     from all_comments
 ),
 
@@ -67,9 +68,17 @@ final as (
     -- newest fetch wins for what changes (likes, replies, status); first and last seen span all fetches;
     -- the API repeats comments on busy posts, so one comment can appear several times in one fetch
     select
-        * exclude (first_seen_date, last_seen_date),
+        * exclude (first_seen_date, last_seen_date, staged_at),
         min(first_seen_date) over (partition by comment_id) as first_seen_date,
-        max(last_seen_date) over (partition by comment_id) as last_seen_date
+        max(last_seen_date) over (partition by comment_id) as last_seen_date,
+        -- the row keeps its staged_at only if it is unchanged: a backfilled older fetch loses to the newest
+        -- fetch but can still move first_seen_date (or last_seen_date), and the mart must pick that up
+        case
+            when first_seen_date = min(first_seen_date) over (partition by comment_id)
+                and last_seen_date = max(last_seen_date) over (partition by comment_id)
+                then staged_at
+            else current_timestamp
+        end as staged_at
     from candidates
     {{ newest_fetch_per(['comment_id']) }}
 )

@@ -44,7 +44,8 @@ snapshots as (
         video.address_clicks,
         pages.request_id,
         pages.landed_at,
-        pages.fetch_id
+        pages.fetch_id,
+        current_timestamp as staged_at
     from pages,
         unnest(pages.data.videos) as videos(video)
 ),

@@ -6,6 +6,8 @@ snapshots_ranked as (
     select
         *,
         min(snapshot_date) over (partition by business_id) as first_snapshot_date,
+        -- the row draws on all the account's snapshots (first_snapshot_date), so it takes their newest staged_at
+        max(staged_at) over (partition by business_id) as last_staged_at,
         row_number() over (
             partition by business_id order by snapshot_date desc, landed_at desc, fetch_id desc
         ) as snapshot_recency
@@ -36,7 +38,8 @@ final as (
         first_snapshot_date,
         snapshot_date as latest_snapshot_date,
         fetch_id,
-        landed_at
+        landed_at,
+        last_staged_at as staged_at
     from snapshots_ranked
     where snapshot_recency = 1
 )

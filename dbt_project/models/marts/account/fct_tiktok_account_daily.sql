@@ -7,7 +7,7 @@
 
 with daily_metrics as (
     select * from {{ ref('stg_tiktok__account_daily_metrics') }}
-    where {{ landed_after_mart() }}
+    where {{ staged_after_mart() }}
 ),
 
 measures as (
@@ -60,7 +60,8 @@ final as (
         lead_submissions,
         is_business_metrics_available,
         fetch_id,
-        landed_at
+        landed_at,
+        staged_at
     from measures
 )
 

@@ -8,7 +8,7 @@
 -- staging keeps all rows of one fetch per account and day, so a newer fetch replaces the whole day
 with account_audience as (
     select * from {{ ref('stg_tiktok__account_audience') }}
-    where {{ landed_after_mart() }}
+    where {{ staged_after_mart() }}
 ),
 
 final as (
@@ -19,7 +19,8 @@ final as (
         dimension_value,
         share,
         fetch_id,
-        landed_at
+        landed_at,
+        staged_at
     from account_audience
 )
 

@@ -8,7 +8,7 @@
 -- staging keeps all 24 hours of one fetch per account and day, so the day's sum is complete here
 with audience_activity as (
     select * from {{ ref('stg_tiktok__audience_activity') }}
-    where {{ landed_after_mart() }}
+    where {{ staged_after_mart() }}
 ),
 
 final as (
@@ -21,7 +21,8 @@ final as (
         active_followers / nullif(sum(active_followers) over (partition by business_id, activity_date), 0)
             as share_of_day,
         fetch_id,
-        landed_at
+        landed_at,
+        staged_at
     from audience_activity
 )
 

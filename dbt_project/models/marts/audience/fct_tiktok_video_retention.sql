@@ -13,12 +13,12 @@ engagement_likes as (
     select * from {{ ref('stg_tiktok__post_engagement_likes') }}
 ),
 
--- A post-day is rebuilt from both curves when either landed after the mart, so delete+insert on the
+-- A post-day is rebuilt from both curves when either was staged after the mart, so delete+insert on the
 -- post-day never drops the other curve's rows.
 touched_post_days as (
-    select item_id, snapshot_date from view_retention where {{ landed_after_mart() }}
+    select item_id, snapshot_date from view_retention where {{ staged_after_mart() }}
     union
-    select item_id, snapshot_date from engagement_likes where {{ landed_after_mart() }}
+    select item_id, snapshot_date from engagement_likes where {{ staged_after_mart() }}
 ),
 
 retention_touched as (
@@ -50,7 +50,13 @@ final as (
             when likes_touched.landed_at > retention_touched.landed_at then likes_touched.fetch_id
             else coalesce(retention_touched.fetch_id, likes_touched.fetch_id)
         end as fetch_id,
-        greatest(retention_touched.landed_at, likes_touched.landed_at) as landed_at
+        greatest(retention_touched.landed_at, likes_touched.landed_at) as landed_at,
+        -- the post-day is rebuilt as a whole: every row carries the newest staged_at of both curves' rows
+        max(greatest(retention_touched.staged_at, likes_touched.staged_at)) over (
+            partition by
+                coalesce(retention_touched.item_id, likes_touched.item_id),
+                coalesce(retention_touched.snapshot_date, likes_touched.snapshot_date)
+        ) as staged_at
     from retention_touched
     full outer join likes_touched
         on retention_touched.item_id = likes_touched.item_id

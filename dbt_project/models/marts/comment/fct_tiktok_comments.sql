@@ -24,7 +24,7 @@ comments as (
 batch as (
     select comment_id, thread_root_comment_id
     from comments
-    where {{ landed_after_mart() }}
+    where {{ staged_after_mart() }}
 ),
 
 touched_thread_comments as (
@@ -68,7 +68,8 @@ final as (
         -- for a top-level comment: whether the account owner replied in its thread; false for replies
         comments.parent_comment_id is null and touched_threads.has_owner_reply as has_owner_reply,
         comments.fetch_id,
-        comments.landed_at
+        comments.landed_at,
+        comments.staged_at
     from comments
     inner join touched_threads
         on comments.thread_root_comment_id = touched_threads.thread_root_comment_id

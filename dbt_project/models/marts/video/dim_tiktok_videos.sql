@@ -9,7 +9,9 @@ snapshot_span as (
     select
         item_id,
         min(snapshot_date) as first_snapshot_date,
-        max(snapshot_date) as latest_snapshot_date
+        max(snapshot_date) as latest_snapshot_date,
+        -- the row draws on all the post's snapshots (first_snapshot_date), so it takes their newest staged_at
+        max(staged_at) as last_staged_at
     from snapshots
     group by item_id
 ),
@@ -78,7 +80,8 @@ final as (
         snapshot_span.latest_snapshot_date >= tagged.published_date + 365 as is_metrics_frozen,
         cast(snapshot_span.latest_snapshot_date - tagged.published_date as integer) as days_since_published,
         tagged.fetch_id,
-        tagged.landed_at
+        tagged.landed_at,
+        snapshot_span.last_staged_at as staged_at
     from tagged
     inner join snapshot_span
         on tagged.item_id = snapshot_span.item_id

@@ -7,7 +7,7 @@
 -- One row per post and snapshot day: the lifetime metrics as of that snapshot and the gains since the
 -- post's previous snapshot. The API keeps no per-day history of a post, so the daily series is made of
 -- the snapshots this project stores. A gain needs the previous snapshot, which staging always holds: the
--- batch (the staging rows landed after this table's newest row) is computed over the touched posts' whole
+-- batch (the staging rows staged after this table's newest row) is computed over the touched posts' whole
 -- history, and the snapshot right after each touched one is re-derived too (a re-run of an old day, or a
 -- day backfilled into a gap, changes the next snapshot's gain). A full refresh equals day-by-day runs.
 
@@ -18,7 +18,7 @@ with snapshots as (
 batch as (
     select item_id, snapshot_date
     from snapshots
-    where {{ landed_after_mart() }}
+    where {{ staged_after_mart() }}
 ),
 
 touched_history as (
@@ -72,7 +72,8 @@ final as (
         favorites - previous_favorites as favorites_gained,
         new_followers - previous_new_followers as new_followers_gained,
         fetch_id,
-        landed_at
+        landed_at,
+        staged_at
     from with_previous
     where is_in_batch or is_after_batch_row
 )
