@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections import defaultdict
+from contextlib import redirect_stdout
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +62,26 @@ def print_headlines(warehouse: Path) -> None:
                 print("  @{:<14} {:>8} followers  {:>+6} net  {:>8} views  {:>6.2%} engagement rate".format(*row))
 
 
+def print_quality(root: Path, checks_run: int, failed: dict, held_back: int, tick: object) -> None:
+    print(f"\nQuality: {checks_run} check evaluations, {sum(len(v) for v in failed.values())} failed.")
+    for (asset, check), where in sorted(failed.items()):
+        print(f"  FAILED {asset} / {check}: {len(where)} day(s), e.g. {where[0]}")
+    if held_back:
+        print(f"  Marts held back on {held_back} day(s): an ERROR check blocked them (see docs/runbook.md).")
+    docs = root / "quality" / "data_docs" / "local_site" / "index.html"
+    print(f"  Data Docs: {docs}")
+    alerts = root / "alerts.jsonl"
+    if os.environ.get("TIKTOK_ALERT_WEBHOOK_URL"):
+        print("  Alerts: sent to the webhook in TIKTOK_ALERT_WEBHOOK_URL")
+    else:
+        count = len(alerts.read_text().splitlines()) if alerts.exists() else 0
+        print(f"  Alerts: {count} in {alerts}")
+    print(f"  Alert sensor: {getattr(tick, 'skip_message', tick)}")
+    report = root / "reports" / "tiktok_report.html"
+    if report.exists():
+        print(f"\nReport: {report}\nBI copy of the marts (open read-only): {root / 'bi' / 'tiktok_marts.duckdb'}")
+
+
 HEADLINE_SQL = """
     select a.username, d.followers_total, d.net_followers, d.video_views, coalesce(d.engagement_rate, 0)
     from marts.dim_tiktok_accounts as a
@@ -97,47 +118,58 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(simulator.world.accounts)} accounts, {partitions[0]} .. {partitions[-1]}")  # fmt: skip
         print(f"Data folder: {root}")
         instance = dg.DagsterInstance.get()
-        job = defs.resolve_job_def("tiktok_raw_ingestion")
+        job = defs.resolve_job_def("tiktok_daily")
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        failures = 0
+        (root / "logs").mkdir(parents=True, exist_ok=True)
+        dbt_log = open(root / "logs" / "demo_dbt.log", "a")  # noqa: SIM115 - open for the whole walk
+        failed_checks: dict[tuple[str, str], list[str]] = defaultdict(list)
+        checks_run = failures = held_back = 0
+        print("  day         run     time   landed                                        marts    checks")
         for partition in partitions:
             simulator.clock.set(now=fetch_time(partition))
             started = time.monotonic()
-            result = job.execute_in_process(
-                partition_key=partition.isoformat(),
-                instance=instance,
-                raise_on_error=False,
-                run_config=quiet,
-            )
-            line = []
+            with redirect_stdout(dbt_log):  # dbt's own console output goes to the log file, not the screen
+                result = job.execute_in_process(
+                    partition_key=partition.isoformat(), instance=instance, raise_on_error=False, run_config=quiet
+                )
+            landed = []
+            marts_built = False
             for event in result.get_asset_materialization_events():
-                stream = event.asset_key.to_user_string()
+                asset = event.asset_key.to_user_string()
+                if not asset.startswith("raw_"):
+                    marts_built = True
+                    continue
                 meta = {k: v.value for k, v in event.materialization.metadata.items()}
                 for key in ("records", "api_calls", "bytes", "retries"):
-                    totals[stream][key] += int(meta.get(key) or 0)
-                totals[stream]["files"] += len(meta.get("files") or [])
-                line.append(
-                    f"{stream.removeprefix('raw_tiktok_')} {meta.get('records')} rec/{meta.get('api_calls')} calls"
-                )
-            status = "ok" if result.success else "FAILED"
+                    totals[asset][key] += int(meta.get(key) or 0)
+                totals[asset]["files"] += len(meta.get("files") or [])
+                landed.append(f"{asset.removeprefix('raw_tiktok_')} {meta.get('records')}/{meta.get('api_calls')}")
+            evaluations = result.get_asset_check_evaluations()
+            checks_run += len(evaluations)
+            for evaluation in evaluations:
+                if not evaluation.passed:
+                    key = (evaluation.asset_key.to_user_string(), evaluation.check_name)
+                    failed_checks[key].append(f"{partition} {evaluation.severity.value}")
+            failed_today = sum(not e.passed for e in evaluations)
+            held_back += not marts_built
             failures += not result.success
-            print(f"  {partition}  {status:6}  {time.monotonic() - started:5.1f}s  " + ", ".join(line))
+            print(
+                f"  {partition}  {'ok' if result.success else 'FAILED':6} {time.monotonic() - started:5.1f}s   "
+                f"{', '.join(landed):45} {'built' if marts_built else 'HELD':8} "
+                f"{len(evaluations) - failed_today} passed, {failed_today} failed"
+            )
+        dbt_log.close()
+        # Whether every published day has landed (the real clock), then one tick of the alert sensor, as the
+        # daemon under `make ui` would run them.
+        freshness = defs.resolve_job_def("tiktok_freshness").execute_in_process(instance=instance, run_config=quiet)
+        for evaluation in freshness.get_asset_check_evaluations():
+            checks_run += 1
+            if not evaluation.passed:
+                failed_checks[(evaluation.asset_key.to_user_string(), evaluation.check_name)].append("now")
+        from orchestration.sensors import quality_alert_sensor
 
-        # One dbt run over the whole range: the dbt assets' single-run backfill policy at work.
-        started = time.monotonic()
-        dbt_result = defs.resolve_job_def("tiktok_dbt").execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags={
-                "dagster/asset_partition_range_start": partitions[0].isoformat(),
-                "dagster/asset_partition_range_end": partitions[-1].isoformat(),
-            },
-            run_config=quiet,
-        )
-        failures += not dbt_result.success
-        status = "ok" if dbt_result.success else "FAILED"
-        print(f"  dbt build {partitions[0]} .. {partitions[-1]}  {status}  {time.monotonic() - started:5.1f}s")
+        tick = quality_alert_sensor(dg.build_sensor_context(instance=instance))
 
     print("\nLanded (raw files under raw/tiktok/):")
     print(f"  {'stream':22} {'files':>6} {'records':>9} {'API calls':>10} {'MB':>8} {'retries':>8}")
@@ -145,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {stream:22} {t['files']:>6} {t['records']:>9} {t['api_calls']:>10} "
               f"{t['bytes'] / 1e6:>8.1f} {t['retries']:>8}")  # fmt: skip
     print_headlines(warehouse_path())
+    print_quality(root, checks_run, failed_checks, held_back, tick)
     print("\nOpen the Dagster UI over these runs with:  make ui   (then http://127.0.0.1:3000)")
     if failures:
         print(f"\n{failures} day(s) failed: see the runs in the UI.", file=sys.stderr)
