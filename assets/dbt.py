@@ -3,7 +3,7 @@
 import json
 import sys
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,10 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from assets.partitions import daily_partitions
 from assets.settings import REPO_ROOT
+
+# A mart is stale when it has not been updated for 48 h (warn) or 72 h (fail): the API publishes a day 24-48 h
+# after it ends and the daily run lands it at 48 h, so a healthy mart is never older than about 24 h + 48 h.
+MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=72), warn_window=timedelta(hours=48))
 
 # Everything that writes the DuckDB file runs in this pool, whose limit is 1 (one writer per file).
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -40,7 +44,10 @@ class TikTokDbtTranslator(DagsterDbtTranslator):
         node = manifest["nodes"].get(unique_id)
         if node is None or node["resource_type"] not in ("model", "seed", "snapshot"):
             return spec
-        return spec.replace_attributes(key=dg.AssetKey(node["name"]), group_name=group_for_fqn(node["fqn"]))
+        spec = spec.replace_attributes(key=dg.AssetKey(node["name"]), group_name=group_for_fqn(node["fqn"]))
+        if node["fqn"][1] == "marts":
+            spec = spec.replace_attributes(freshness_policy=MART_FRESHNESS)
+        return spec
 
 
 def dbt_vars_for(window: dg.TimeWindow) -> dict[str, str]:

@@ -6,8 +6,10 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from assets.dbt import DBT_EXECUTABLE, dbt_project, tiktok_dbt_models
+from assets.publish import tiktok_marts_for_bi
 from assets.quality import quality_checks, raw_partitions_fresh
 from assets.raw import raw_assets
+from assets.report import tiktok_report
 from orchestration.resources import tiktok_source
 from orchestration.schedules import build_daily_schedule
 from orchestration.sensors import quality_alert_sensor
@@ -41,7 +43,7 @@ freshness_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*raw_assets, tiktok_dbt_models],
+    assets=[*raw_assets, tiktok_dbt_models, tiktok_marts_for_bi, tiktok_report],
     asset_checks=[*quality_checks, raw_partitions_fresh],
     jobs=[raw_ingestion_job, dbt_job, daily_job, freshness_job],
     schedules=[build_daily_schedule(daily_job)],

@@ -74,6 +74,21 @@
 
 {#- One row per page of every complete fetch of a stream: fetch metadata plus the page's `data`. -#}
 {% macro raw_pages(stream) -%}
+    {%- set pattern = raw_root() ~ '/' ~ stream ~ '/*/*/*.json' -%}
+    {%- if execute and not raw_files_exist(pattern) %}
+    -- no fetch of this stream has landed yet (e.g. a first backfill of days too old for snapshots):
+    -- an empty relation of the same types, so that the build goes on
+    select
+        null::varchar as business_id,
+        null::date as partition_date,
+        null::varchar as fetch_id,
+        null::timestamptz as landed_at,
+        null::varchar as fetch_source,
+        null::varchar as endpoint,
+        null::varchar as request_id,
+        null::{{ raw_data_type(stream) }} as data
+    where false
+    {%- else %}
     select
         files.business_id,
         files.partition_date,
@@ -84,7 +99,7 @@
         pages.page.request_id as request_id,
         pages.page.response.data as data
     from read_json(
-        '{{ raw_root() }}/{{ stream }}/*/*/*.json',
+        '{{ pattern }}',
         columns = {
             partition_date: 'DATE', business_id: 'VARCHAR', fetch_id: 'VARCHAR', landed_at: 'TIMESTAMPTZ',
             source: 'VARCHAR', complete: 'BOOLEAN',
@@ -99,6 +114,13 @@
     {%- if reads_window() %}
       and files."date" >= '{{ var("min_date") }}' and files."date" < '{{ var("max_date") }}'
     {%- endif %}
+    {%- endif %}
+{%- endmacro %}
+
+
+{% macro raw_files_exist(pattern) -%}
+    {%- set result = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
+    {{ return(result.columns[0].values()[0] > 0) }}
 {%- endmacro %}
 
 

@@ -106,9 +106,7 @@ class Rig:
 
 
 @pytest.fixture
-def make_rig(
-    simulator_factory: Callable[..., SimulatorServer], tmp_path: Path
-) -> Iterator[Callable[..., Rig]]:
+def make_rig(simulator_factory: Callable[..., SimulatorServer], tmp_path: Path) -> Iterator[Callable[..., Rig]]:
     """`make_rig(speed=0, faults=..., ...)`: a new simulator (frozen by default) with its own token file."""
     rigs: list[Rig] = []
 

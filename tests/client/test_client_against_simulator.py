@@ -79,9 +79,7 @@ def exception_chain(error: BaseException | None) -> Iterator[BaseException]:
 def test_40001_business_id_of_another_account_fails_fast(rig: Rig) -> None:
     # The store hands out ACME's tokens for JULES: the request names JULES with ACME's token.
     acme_access, acme_refresh = rig.sim.current_tokens[rig.bid(ACME)]
-    store = MemoryTokenStore(
-        [TokenSet(rig.bid(JULES), Secret(acme_access), Secret(acme_refresh), None, None)]
-    )
+    store = MemoryTokenStore([TokenSet(rig.bid(JULES), Secret(acme_access), Secret(acme_refresh), None, None)])
     client = rig.client(store=store)
 
     with pytest.raises(PermissionDeniedError) as caught:
@@ -110,9 +108,7 @@ def test_40001_missing_scope_fails_fast(
     rig: Rig, missing_scope: str, call: Callable[[TikTokClient, str], FetchResult], endpoint: str
 ) -> None:
     business_id = rig.bid(ACME)
-    rig.admin(
-        "scopes", {"business_id": business_id, "scopes": sorted(set(contract.ALL_SCOPES) - {missing_scope})}
-    )
+    rig.admin("scopes", {"business_id": business_id, "scopes": sorted(set(contract.ALL_SCOPES) - {missing_scope})})
     client = rig.client()
 
     with pytest.raises(PermissionDeniedError) as caught:
@@ -346,9 +342,7 @@ def test_list_videos_returns_every_visible_post_once(rig: Rig) -> None:
 
     pages = result.pages
     assert len(pages) == rig.data_calls(contract.VIDEO_LIST, business_id) == result.calls
-    short = [
-        p for p in pages if len(p.data["videos"]) < contract.VIDEO_MAX_COUNT and p.data["has_more"] is True
-    ]
+    short = [p for p in pages if len(p.data["videos"]) < contract.VIDEO_MAX_COUNT and p.data["has_more"] is True]
     assert short, "the walk should include a short page with has_more true"
     assert pages[-1].data["has_more"] is False
     assert all(p.data["has_more"] is True for p in pages[:-1])
@@ -496,9 +490,7 @@ def test_concurrent_40105_in_two_clients_sharing_the_token_file(rig: Rig) -> Non
         barrier = threading.Barrier(len(clients))
         outcomes: list[FetchResult | BaseException] = []
 
-        def work(
-            client: TikTokClient, barrier: threading.Barrier = barrier, outcomes: list = outcomes
-        ) -> None:
+        def work(client: TikTokClient, barrier: threading.Barrier = barrier, outcomes: list = outcomes) -> None:
             barrier.wait()
             try:
                 outcomes.append(client.get_business(business_id, PROFILE))

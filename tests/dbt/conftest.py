@@ -47,7 +47,9 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
-def build_dbt(partition: date | None = None, partition_range: tuple[date, date] | None = None) -> dg.ExecuteInProcessResult:
+def build_dbt(
+    partition: date | None = None, partition_range: tuple[date, date] | None = None
+) -> dg.ExecuteInProcessResult:
     tags = {}
     if partition_range:
         tags = {
