@@ -133,12 +133,9 @@ def test_post_snapshots_reconcile_from_raw_to_staging_to_marts(warehouse: Wareho
     by_day: dict[str, int] = defaultdict(int)
     for (_, day), video in newest.items():
         by_day[day] += video["video_views"]
-    staged = dict(warehouse.query(
-        "select strftime(snapshot_date, '%Y-%m-%d'), sum(video_views) from staging.stg_tiktok__post_snapshots group by 1"
-    ))  # fmt: skip
-    marts = dict(warehouse.query(
-        "select strftime(snapshot_date, '%Y-%m-%d'), sum(video_views) from marts.fct_tiktok_video_daily group by 1"
-    ))  # fmt: skip
+    per_day = "select strftime(snapshot_date, '%Y-%m-%d'), sum(video_views) from {} group by 1"
+    staged = dict(warehouse.query(per_day.format("staging.stg_tiktok__post_snapshots")))
+    marts = dict(warehouse.query(per_day.format("marts.fct_tiktok_video_daily")))
     assert staged == marts == dict(by_day)
 
 
