@@ -148,7 +148,8 @@ print(sorted(seen))
 
 
 def test_a_reader_during_builds_meets_no_lock_and_sees_only_complete_builds(tmp_path: Path):
-    warehouse, target = tmp_path / "warehouse.duckdb", tmp_path / "bi" / "marts.duckdb"
+    # named like the real copy: a file called marts.duckdb would make catalog "marts" clash with schema "marts"
+    warehouse, target = tmp_path / "warehouse.duckdb", tmp_path / "bi" / "tiktok_marts.duckdb"
 
     def build(version: int) -> None:  # a "build": the marts change completely between versions
         with duckdb.connect(str(warehouse)) as con:

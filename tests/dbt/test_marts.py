@@ -206,6 +206,12 @@ def test_a_backfill_range_runs_as_one_dbt_invocation_with_the_same_result(wareho
     assert result.success
     invocations = [e for e in result.all_events if e.event_type_value == "STEP_START"]
     assert len(invocations) == 1, "one dbt step for the whole range"
+    expected = [d.isoformat() for d in warehouse.days[2:]]
+    for mart in ("dim_tiktok_videos", "fct_tiktok_account_daily"):
+        partitions = [
+            e.partition for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == mart
+        ]
+        assert sorted(partitions) == expected, f"{mart}: every partition of the range exactly once"
     assert all_tables(warehouse) == before
 
 

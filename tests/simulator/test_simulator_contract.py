@@ -1125,7 +1125,13 @@ def _video_page(server, account_index: int = 0) -> list[dict]:
     access, _ = server.simulator.current_tokens[business_id]
     response = httpx.get(
         server.base_url + "/business/video/list/",
-        params={"business_id": business_id, "fields": json.dumps(list(contract.VIDEO_FIELDS)), "max_count": "5"},
+        params={
+            "business_id": business_id,
+            "fields": json.dumps(list(contract.VIDEO_FIELDS)),
+            "max_count": "5",
+            # a fixed cursor: short pages are drawn per cursor, and the default cursor moves with the clock
+            "cursor": str(int(SIM_NOW * 1000)),
+        },
         headers={"Access-Token": access},
     )
     return response.json()["data"]["videos"]
