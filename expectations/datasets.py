@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from tiktok_api import contract
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -118,24 +120,8 @@ def _newest_pages(stream: str, files: list[str]) -> str:
         )"""
 
 
-_METRIC_COUNTS = (
-    "video_views",
-    "unique_video_views",
-    "profile_views",
-    "likes",
-    "comments",
-    "shares",
-    "followers_count",
-    "daily_new_followers",
-    "daily_lost_followers",
-    "engaged_audience",
-    "bio_link_clicks",
-    "email_clicks",
-    "address_clicks",
-    "phone_number_clicks",
-    "app_download_clicks",
-    "lead_submissions",
-)
+# The daily account metrics that are counts: all but the net (which may be negative) and the activity list.
+_METRIC_COUNTS = tuple(m for m in contract.ACCOUNT_METRICS if m not in ("daily_total_followers", "audience_activity"))
 
 
 def _raw_account_sql(files: list[str]) -> str:
@@ -173,26 +159,7 @@ def _raw_account_audience_sql(files: list[str]) -> str:
     return f"with {_newest_pages('account', files)}\n{selects}"
 
 
-_VIDEO_FIELDS = (
-    "video_duration",
-    "video_views",
-    "reach",
-    "likes",
-    "comments",
-    "shares",
-    "favorites",
-    "total_time_watched",
-    "average_time_watched",
-    "full_video_watched_rate",
-    "new_followers",
-    "profile_views",
-    "website_clicks",
-    "phone_number_clicks",
-    "lead_submissions",
-    "app_download_clicks",
-    "email_clicks",
-    "address_clicks",
-)
+_VIDEO_FIELDS = contract.VIDEO_METRIC_FIELDS
 
 
 def _raw_videos_sql(files: list[str]) -> str:
