@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TIKTOK_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(TIKTOK_DATA_DIR)/dagster
+# dagster dev's dbt preparation and the code server call `dbt` by name: the venv's must come first
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: venv manifest demo test ui lint format lock bench clean
 
