@@ -542,59 +542,47 @@ class TikTokClient:
         On failure the error carries what did arrive as ``error.partial``, so that it can be landed.
         """
         try:
-            return self._follow_pages(result, params, list_key, id_key, cursor=cursor, stop_before_ms=stop_before_ms)
-        except TikTokError as error:
-            error.partial = result
-            raise
-
-    def _follow_pages(
-        self,
-        result: FetchResult,
-        params: Mapping[str, Any],
-        list_key: str,
-        id_key: str,
-        *,
-        cursor: int | None,
-        stop_before_ms: int | None = None,
-    ) -> FetchResult:
-        visited: set[str] = set()
-        seen_ids: set[Any] = set()
-        stalls = 0
-        while True:
-            visited.add(str(cursor))
-            page = self._request_data(result.business_id, result.endpoint, {**params, "cursor": cursor}, result)
-            result.pages.append(page)
-            items = page.data.get(list_key) or []
-            if not isinstance(items, list):
-                raise TransientError(
-                    None,
-                    f"data.{list_key} is a {type(items).__name__}, not a list",
-                    endpoint=result.endpoint,
-                    business_id=result.business_id,
-                    request_id=page.request_id,
-                )
-            for item in items:
-                item_id = item.get(id_key) if isinstance(item, dict) else None
-                if item_id is not None:
-                    if item_id in seen_ids:
-                        continue  # the API repeats comments on busy posts; first occurrence wins
-                    seen_ids.add(item_id)
-                result.records.append(item)
-            if not _is_true(page.data.get("has_more")):
-                return result
-            if stop_before_ms is not None and _published_before(items, stop_before_ms):
-                return result
-            next_cursor = page.data.get("cursor")
-            if next_cursor is None or str(next_cursor) in visited:
-                stalls += 1
-                if stalls >= MAX_CURSOR_STALLS:
+            visited: set[str] = set()
+            seen_ids: set[Any] = set()
+            stalls = 0
+            while True:
+                visited.add(str(cursor))
+                page = self._request_data(result.business_id, result.endpoint, {**params, "cursor": cursor}, result)
+                result.pages.append(page)
+                items = page.data.get(list_key) or []
+                if not isinstance(items, list):
                     raise TransientError(
                         None,
-                        f"has_more is true but the cursor does not advance (stuck at {cursor!r})",
+                        f"data.{list_key} is a {type(items).__name__}, not a list",
                         endpoint=result.endpoint,
                         business_id=result.business_id,
                         request_id=page.request_id,
                     )
-                continue  # ask for the same cursor once more before giving up
-            stalls = 0
-            cursor = next_cursor
+                for item in items:
+                    item_id = item.get(id_key) if isinstance(item, dict) else None
+                    if item_id is not None:
+                        if item_id in seen_ids:
+                            continue  # the API repeats comments on busy posts; first occurrence wins
+                        seen_ids.add(item_id)
+                    result.records.append(item)
+                if not _is_true(page.data.get("has_more")):
+                    return result
+                if stop_before_ms is not None and _published_before(items, stop_before_ms):
+                    return result
+                next_cursor = page.data.get("cursor")
+                if next_cursor is None or str(next_cursor) in visited:
+                    stalls += 1
+                    if stalls >= MAX_CURSOR_STALLS:
+                        raise TransientError(
+                            None,
+                            f"has_more is true but the cursor does not advance (stuck at {cursor!r})",
+                            endpoint=result.endpoint,
+                            business_id=result.business_id,
+                            request_id=page.request_id,
+                        )
+                    continue  # ask for the same cursor once more before giving up
+                stalls = 0
+                cursor = next_cursor
+        except TikTokError as error:
+            error.partial = result
+            raise
