@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 
+from tests.postgres_server import PostgresServer, PostgresUnavailable, start_server
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 # A fixed simulated "now" so that tests do not depend on the day they run.
@@ -56,3 +58,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if not (project / "target" / "manifest.json").exists():
         dbt = Path(sys.executable).parent / "dbt"
         subprocess.run([str(dbt), "parse", "--profiles-dir", ".", "--quiet"], cwd=project, check=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session (see tests/postgres_server.py); skips where none can run."""
+    try:
+        server = start_server()
+    except PostgresUnavailable as reason:
+        if os.environ.get("TIKTOK_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"TIKTOK_REQUIRE_POSTGRES=1 but no PostgreSQL server could be started: {reason}")
+        pytest.skip(f"no PostgreSQL server could be started here: {reason}")
+    yield server
+    server.stop()
