@@ -1,68 +1,109 @@
 {#-
-    Reading the raw landing files: $TIKTOK_DATA_DIR/raw/tiktok/<stream>/date=<D>/account=<id>/<fetch>.json
+    Reading the raw payloads, written once for every warehouse.
 
-    DuckDB parses the JSON with explicit column types: a field the API adds is ignored, a field it drops
-    arrives as null, so neither breaks the build. Only complete fetches are read (a fetch that broke off
-    stays in raw for the record). Incremental runs read only the partition window's folders: DuckDB prunes
-    the hive folders by the `date` filter.
+    DuckDB reads the landing files themselves:
+        $TIKTOK_DATA_DIR/raw/tiktok/<stream>/date=<D>/account=<id>/<fetch>.json
+    PostgreSQL reads the raw tables the platform loads them into (assets/postgres_raw.py, one jsonb row per
+    page): raw_tiktok.<stream>.
+
+    Both parse the JSON with the explicit types of `raw_records` below: a field the API adds is ignored, a
+    field it drops arrives as null, so neither breaks the build. Only complete fetches are read (a fetch that
+    broke off stays in raw for the record). Incremental runs read only the partition window (DuckDB prunes
+    the hive folders by the `date` filter; PostgreSQL filters on partition_date).
+
+    raw_pages(stream) gives one row per page of every complete fetch: the fetch metadata plus the top-level
+    fields of the page's `data` as columns. Lists are unnested with unnest_records(list, alias, record), whose
+    rows expose their fields as `alias.field` on both warehouses (a DuckDB struct, a PostgreSQL record).
 -#}
 
-{% macro raw_root() -%}
-    {{ env_var('TIKTOK_DATA_DIR', '../data') }}/raw/tiktok
+{#-
+    The records of the API's `data` objects: (field, type) with scalar types text, bigint, integer, double,
+    boolean, date, or `list:<record>` for a list of records. `share:<key>` is the {<key>, percentage} entry
+    of a share list.
+-#}
+{% macro raw_records() -%}
+    {%- set comment = [
+        ('comment_id', 'text'), ('video_id', 'text'), ('parent_comment_id', 'text'), ('user_id', 'text'),
+        ('unique_identifier', 'text'), ('username', 'text'), ('display_name', 'text'), ('profile_image', 'text'),
+        ('text', 'text'), ('image_url', 'text'), ('create_time', 'text'), ('likes', 'bigint'),
+        ('replies', 'bigint'), ('owner', 'boolean'), ('liked', 'boolean'), ('pinned', 'boolean'),
+        ('status', 'text'),
+    ] -%}
+    {{ return({
+        'account': [
+            ('username', 'text'), ('display_name', 'text'), ('profile_image', 'text'),
+            ('bio_description', 'text'), ('is_verified', 'boolean'), ('is_business_account', 'boolean'),
+            ('profile_deep_link', 'text'), ('followers_count', 'bigint'), ('following_count', 'bigint'),
+            ('total_likes', 'bigint'), ('videos_count', 'bigint'),
+            ('audience_ages', 'list:share:age'), ('audience_genders', 'list:share:gender'),
+            ('audience_countries', 'list:share:country'), ('audience_cities', 'list:share:city_name'),
+            ('metrics', 'list:account_metric'),
+        ],
+        'account_metric': [
+            ('date', 'date'), ('video_views', 'bigint'), ('unique_video_views', 'bigint'),
+            ('profile_views', 'bigint'), ('likes', 'bigint'), ('comments', 'bigint'), ('shares', 'bigint'),
+            ('followers_count', 'bigint'), ('daily_new_followers', 'bigint'), ('daily_lost_followers', 'bigint'),
+            ('daily_total_followers', 'bigint'), ('engaged_audience', 'bigint'), ('bio_link_clicks', 'bigint'),
+            ('email_clicks', 'bigint'), ('address_clicks', 'bigint'), ('phone_number_clicks', 'bigint'),
+            ('app_download_clicks', 'bigint'), ('lead_submissions', 'bigint'),
+            ('audience_activity', 'list:activity_hour'),
+        ],
+        'activity_hour': [('hour', 'text'), ('count', 'bigint')],
+        'videos': [('videos', 'list:video')],
+        'video': [
+            ('item_id', 'text'), ('create_time', 'text'), ('caption', 'text'), ('media_type', 'text'),
+            ('is_ad', 'boolean'), ('thumbnail_url', 'text'), ('share_url', 'text'), ('embed_url', 'text'),
+            ('video_duration', 'double'), ('video_views', 'bigint'), ('reach', 'bigint'), ('likes', 'bigint'),
+            ('comments', 'bigint'), ('shares', 'bigint'), ('favorites', 'bigint'),
+            ('total_time_watched', 'double'), ('average_time_watched', 'double'),
+            ('full_video_watched_rate', 'double'), ('new_followers', 'bigint'), ('profile_views', 'bigint'),
+            ('website_clicks', 'bigint'), ('phone_number_clicks', 'bigint'), ('lead_submissions', 'bigint'),
+            ('app_download_clicks', 'bigint'), ('email_clicks', 'bigint'), ('address_clicks', 'bigint'),
+            ('impression_sources', 'list:share:impression_source'), ('audience_countries', 'list:share:country'),
+            ('audience_cities', 'list:share:city_name'), ('audience_genders', 'list:share:gender'),
+            ('audience_types', 'list:share:type'), ('video_view_retention', 'list:share:second'),
+            ('engagement_likes', 'list:share:second'),
+        ],
+        'comments': [('comments', 'list:comment')],
+        'comment': comment + [('reply_list', 'list:reply')],
+        'reply': comment,
+    }) }}
 {%- endmacro %}
 
 
-{% macro comment_struct(with_replies) -%}
-    STRUCT(comment_id VARCHAR, video_id VARCHAR, parent_comment_id VARCHAR, user_id VARCHAR,
-           unique_identifier VARCHAR, username VARCHAR, display_name VARCHAR, profile_image VARCHAR,
-           text VARCHAR, image_url VARCHAR, create_time VARCHAR, likes BIGINT, replies BIGINT,
-           owner BOOLEAN, liked BOOLEAN, pinned BOOLEAN, status VARCHAR
-           {%- if with_replies %}, reply_list {{ comment_struct(false) }}[]{% endif %})
-{%- endmacro %}
-
-
-{% macro share_list(key) -%}
-    STRUCT({{ key }} VARCHAR, percentage DOUBLE)[]
-{%- endmacro %}
-
-
-{% macro raw_data_type(stream) -%}
-    {%- if stream == 'account' -%}
-    STRUCT(
-        username VARCHAR, display_name VARCHAR, profile_image VARCHAR, bio_description VARCHAR,
-        is_verified BOOLEAN, is_business_account BOOLEAN, profile_deep_link VARCHAR,
-        followers_count BIGINT, following_count BIGINT, total_likes BIGINT, videos_count BIGINT,
-        audience_ages {{ share_list('age') }}, audience_genders {{ share_list('gender') }},
-        audience_countries {{ share_list('country') }}, audience_cities {{ share_list('city_name') }},
-        metrics STRUCT(
-            "date" DATE, video_views BIGINT, unique_video_views BIGINT, profile_views BIGINT, likes BIGINT,
-            comments BIGINT, shares BIGINT, followers_count BIGINT, daily_new_followers BIGINT,
-            daily_lost_followers BIGINT, daily_total_followers BIGINT, engaged_audience BIGINT,
-            bio_link_clicks BIGINT, email_clicks BIGINT, address_clicks BIGINT, phone_number_clicks BIGINT,
-            app_download_clicks BIGINT, lead_submissions BIGINT,
-            audience_activity STRUCT(hour VARCHAR, count BIGINT)[]
-        )[]
-    )
-    {%- elif stream == 'videos' -%}
-    STRUCT(
-        videos STRUCT(
-            item_id VARCHAR, create_time VARCHAR, caption VARCHAR, media_type VARCHAR, is_ad BOOLEAN,
-            thumbnail_url VARCHAR, share_url VARCHAR, embed_url VARCHAR, video_duration DOUBLE,
-            video_views BIGINT, reach BIGINT, likes BIGINT, comments BIGINT, shares BIGINT, favorites BIGINT,
-            total_time_watched DOUBLE, average_time_watched DOUBLE, full_video_watched_rate DOUBLE,
-            new_followers BIGINT, profile_views BIGINT, website_clicks BIGINT, phone_number_clicks BIGINT,
-            lead_submissions BIGINT, app_download_clicks BIGINT, email_clicks BIGINT, address_clicks BIGINT,
-            impression_sources {{ share_list('impression_source') }},
-            audience_countries {{ share_list('country') }}, audience_cities {{ share_list('city_name') }},
-            audience_genders {{ share_list('gender') }}, audience_types {{ share_list('type') }},
-            video_view_retention {{ share_list('second') }}, engagement_likes {{ share_list('second') }}
-        )[]
-    )
-    {%- elif stream == 'comments' -%}
-    STRUCT(comments {{ comment_struct(true) }}[])
-    {%- else -%}
-    {{ exceptions.raise_compiler_error("unknown raw stream " ~ stream) }}
+{% macro raw_record_fields(record) -%}
+    {%- if record.startswith('share:') -%}
+    {{ return([(record[6:], 'text'), ('percentage', 'double')]) }}
     {%- endif -%}
+    {%- set records = raw_records() -%}
+    {%- if record not in records -%}
+    {{ exceptions.raise_compiler_error("unknown raw record " ~ record) }}
+    {%- endif -%}
+    {{ return(records[record]) }}
+{%- endmacro %}
+
+
+{#- DuckDB: the type of a field (a list of records is a list of structs). -#}
+{% macro duckdb_raw_type(field_type) -%}
+    {%- if field_type.startswith('list:') -%}
+    STRUCT(
+        {%- for name, type in raw_record_fields(field_type[5:]) -%}
+        "{{ name }}" {{ duckdb_raw_type(type) }}{% if not loop.last %}, {% endif %}
+        {%- endfor -%}
+    )[]
+    {%- else -%}
+    {{ {'text': 'VARCHAR', 'bigint': 'BIGINT', 'integer': 'INTEGER', 'double': 'DOUBLE', 'boolean': 'BOOLEAN',
+        'date': 'DATE'}[field_type] }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- PostgreSQL: the column definition list of a record (its lists stay jsonb until they are unnested). -#}
+{% macro postgres_raw_columns(record) -%}
+    {%- for name, type in raw_record_fields(record) -%}
+    "{{ name }}" {{ 'jsonb' if type.startswith('list:') else {'double': 'double precision'}.get(type, type) }}
+    {%- if not loop.last %}, {% endif %}
+    {%- endfor -%}
 {%- endmacro %}
 
 
@@ -72,22 +113,33 @@
 {%- endmacro %}
 
 
-{#- One row per page of every complete fetch of a stream: fetch metadata plus the page's `data`. -#}
 {% macro raw_pages(stream) -%}
+    {{ return(adapter.dispatch('raw_pages')(stream)) }}
+{%- endmacro %}
+
+
+{#- No fetch of this stream has landed yet (e.g. a first backfill of days too old for snapshots): an empty
+    relation of the same columns, so that the build goes on. -#}
+{% macro empty_raw_pages(stream, type_of) -%}
+    select
+        cast(null as text) as business_id,
+        cast(null as date) as partition_date,
+        cast(null as text) as fetch_id,
+        cast(null as timestamp with time zone) as landed_at,
+        cast(null as text) as fetch_source,
+        cast(null as text) as endpoint,
+        cast(null as text) as request_id
+        {%- for name, type in raw_record_fields(stream) %},
+        cast(null as {{ type_of(type) }}) as "{{ name }}"
+        {%- endfor %}
+    where false
+{%- endmacro %}
+
+
+{% macro default__raw_pages(stream) -%}
     {%- set pattern = raw_root() ~ '/' ~ stream ~ '/*/*/*.json' -%}
     {%- if execute and not raw_files_exist(pattern) %}
-    -- no fetch of this stream has landed yet (e.g. a first backfill of days too old for snapshots):
-    -- an empty relation of the same types, so that the build goes on
-    select
-        null::varchar as business_id,
-        null::date as partition_date,
-        null::varchar as fetch_id,
-        null::timestamptz as landed_at,
-        null::varchar as fetch_source,
-        null::varchar as endpoint,
-        null::varchar as request_id,
-        null::{{ raw_data_type(stream) }} as data
-    where false
+    {{ empty_raw_pages(stream, duckdb_raw_type) }}
     {%- else %}
     select
         files.business_id,
@@ -96,14 +148,20 @@
         files.landed_at,
         files.source as fetch_source,
         pages.page.endpoint as endpoint,
-        pages.page.request_id as request_id,
-        pages.page.response.data as data
+        pages.page.request_id as request_id
+        {%- for name, type in raw_record_fields(stream) %},
+        pages.page.response.data."{{ name }}" as "{{ name }}"
+        {%- endfor %}
     from read_json(
         '{{ pattern }}',
         columns = {
             partition_date: 'DATE', business_id: 'VARCHAR', fetch_id: 'VARCHAR', landed_at: 'TIMESTAMPTZ',
             source: 'VARCHAR', complete: 'BOOLEAN',
-            pages: 'STRUCT(endpoint VARCHAR, request_id VARCHAR, response STRUCT(code INTEGER, data {{ raw_data_type(stream) }}))[]'
+            pages: 'STRUCT(endpoint VARCHAR, request_id VARCHAR, response STRUCT(code INTEGER, data STRUCT(
+                {%- for name, type in raw_record_fields(stream) -%}
+                "{{ name }}" {{ duckdb_raw_type(type) }}{% if not loop.last %}, {% endif %}
+                {%- endfor -%}
+            )))[]'
         },
         hive_partitioning = true,
         hive_types = {'date': DATE, 'account': VARCHAR},
@@ -118,6 +176,70 @@
 {%- endmacro %}
 
 
+{% macro postgres_raw_type(field_type) -%}
+    {{ 'jsonb' if field_type.startswith('list:') else {'double': 'double precision'}.get(field_type, field_type) }}
+{%- endmacro %}
+
+
+{% macro postgres__raw_pages(stream) -%}
+    {%- set raw_table = source('tiktok_raw', stream) -%}
+    {%- if execute and adapter.get_relation(raw_table.database, raw_table.schema, raw_table.identifier) is none %}
+    {{ empty_raw_pages(stream, postgres_raw_type) }}
+    {%- else %}
+    select
+        raw.business_id,
+        raw.partition_date,
+        raw.fetch_id,
+        raw.landed_at,
+        raw.fetch_source,
+        raw.endpoint,
+        raw.request_id
+        {%- for name, type in raw_record_fields(stream) %},
+        data."{{ name }}"
+        {%- endfor %}
+    from {{ raw_table }} as raw,
+        jsonb_to_record(raw.payload -> 'data') as data({{ postgres_raw_columns(stream) }})
+    where raw.complete
+    {%- if reads_window() %}
+      and raw.partition_date >= '{{ var("min_date") }}' and raw.partition_date < '{{ var("max_date") }}'
+    {%- endif %}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The rows of a list of records, as `alias` whose fields are `alias.field`; null or empty lists give none. -#}
+{% macro unnest_records(list_expression, alias, record) -%}
+    {{ return(adapter.dispatch('unnest_records')(list_expression, alias, record)) }}
+{%- endmacro %}
+
+{% macro default__unnest_records(list_expression, alias, record) -%}
+    unnest({{ list_expression }}) as {{ alias }}_list({{ alias }})
+{%- endmacro %}
+
+{% macro postgres__unnest_records(list_expression, alias, record) -%}
+    jsonb_to_recordset({{ list_expression }}) as {{ alias }}({{ postgres_raw_columns(record) }})
+{%- endmacro %}
+
+
+{#- The number of entries of a list field (null for a null list). -#}
+{% macro list_length(list_expression) -%}
+    {{ return(adapter.dispatch('list_length')(list_expression)) }}
+{%- endmacro %}
+
+{% macro default__list_length(list_expression) -%}
+    len({{ list_expression }})
+{%- endmacro %}
+
+{% macro postgres__list_length(list_expression) -%}
+    jsonb_array_length({{ list_expression }})
+{%- endmacro %}
+
+
+{% macro raw_root() -%}
+    {{ env_var('TIKTOK_DATA_DIR', '../data') }}/raw/tiktok
+{%- endmacro %}
+
+
 {% macro raw_files_exist(pattern) -%}
     {%- set result = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
     {{ return(result.columns[0].values()[0] > 0) }}
@@ -127,42 +249,72 @@
 {#-
     The rows of `batch` plus, in an incremental run, the rows the table already holds for the keys the
     batch touches. Picking the newest fetch per key over this union gives the same table whatever order
-    the partitions run in, and a full refresh gives the same result as day-by-day runs.
+    the partitions run in, and a full refresh gives the same result as day-by-day runs. Both sides are
+    selected by the table's column names, so the union never depends on column order.
 
     The batch's rows carry `current_timestamp as staged_at` (the dbt run that read them from raw); the rows
     unioned back from the table keep the staged_at they were written with. Marts pick up staging rows by
     staged_at (macros/incremental.sql, staged_after_mart).
 -#}
 {% macro with_existing_rows(batch, keys) -%}
-    select * from {{ batch }}
-    {%- if is_incremental() %}
-    union all by name
-    select * from {{ this }} as existing
+    {%- if is_incremental() -%}
+    {%- set columns = [] -%}
+    {%- for column in adapter.get_columns_in_relation(this) -%}{%- do columns.append(adapter.quote(column.name)) -%}{%- endfor -%}
+    {%- set column_list = columns | join(', ') %}
+    select {{ column_list }} from {{ batch }}
+    union all
+    select {{ column_list }} from {{ this }} as existing
     where exists (
         select 1 from {{ batch }} as touched
         where {% for key in keys %}touched.{{ key }} = existing.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
     )
+    {%- else %}
+    select * from {{ batch }}
     {%- endif %}
 {%- endmacro %}
 
 
 {#-
-    Keep the newest fetch's rows per key: one row (row_number) or all rows of that fetch (dense_rank).
+    The rows of `relation` from the newest fetch per key: one row (all_rows_of_fetch=false) or all rows of
+    that fetch, deduplicated (all_rows_of_fetch=true).
 
     A fetch the table already holds and the batch reads again (a re-run or a backfill of its partition)
     appears twice in the union with the same values: the copy staged first wins (staged_at ascending), so
     an unchanged row keeps its staged_at and the marts do not reprocess it. staged_at never changes which
     fetch wins: a full refresh, where all rows share one staged_at, keeps the same fetches.
 -#}
-{% macro newest_fetch_per(keys, all_rows_of_fetch=false) -%}
+{% macro newest_fetch_per(relation, keys, all_rows_of_fetch=false) -%}
+    {{ return(adapter.dispatch('newest_fetch_per')(relation, keys, all_rows_of_fetch)) }}
+{%- endmacro %}
+
+{% macro default__newest_fetch_per(relation, keys, all_rows_of_fetch) -%}
+    select {{ 'distinct' if all_rows_of_fetch }} * from {{ relation }}
     qualify {{ 'dense_rank' if all_rows_of_fetch else 'row_number' }}() over (
         partition by {{ keys | join(', ') }} order by landed_at desc, fetch_id desc, staged_at
     ) = 1
 {%- endmacro %}
 
+{#- PostgreSQL has no qualify: distinct on picks the first row per key in the same order. -#}
+{% macro postgres__newest_fetch_per(relation, keys, all_rows_of_fetch) -%}
+    {%- if all_rows_of_fetch %}
+    select distinct candidate.*
+    from {{ relation }} as candidate
+    inner join (
+        select distinct on ({{ keys | join(', ') }}) {{ keys | join(', ') }}, landed_at, fetch_id, staged_at
+        from {{ relation }}
+        order by {{ keys | join(', ') }}, landed_at desc, fetch_id desc, staged_at
+    ) as newest
+        on {% for key in keys + ['landed_at', 'fetch_id', 'staged_at'] %}candidate.{{ key }} = newest.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
+    {%- else %}
+    select distinct on ({{ keys | join(', ') }}) *
+    from {{ relation }}
+    order by {{ keys | join(', ') }}, landed_at desc, fetch_id desc, staged_at
+    {%- endif %}
+{%- endmacro %}
+
 
 {#- The staging model of one post breakdown list: post x snapshot day x entry. -#}
-{% macro stg_post_breakdown(list_field, entry_key, entry_column, entry_type='varchar') -%}
+{% macro stg_post_breakdown(list_field, entry_key, entry_column, entry_type='text') -%}
 {{ config(
     materialized='incremental',
     unique_key=['item_id', 'snapshot_date'],
@@ -185,8 +337,8 @@ entries as (
         pages.fetch_id,
         current_timestamp as staged_at
     from pages,
-        unnest(pages.data.videos) as videos(video),
-        unnest(video.{{ list_field }}) as entries(entry)
+        {{ unnest_records('pages.videos', 'video', 'video') }},
+        {{ unnest_records('video.' ~ list_field, 'entry', 'share:' ~ entry_key) }}
 ),
 
 candidates as (
@@ -194,8 +346,7 @@ candidates as (
 ),
 
 final as (
-    select distinct * from candidates
-    {{ newest_fetch_per(['item_id', 'snapshot_date'], all_rows_of_fetch=true) }}
+    {{ newest_fetch_per('candidates', ['item_id', 'snapshot_date'], all_rows_of_fetch=true) }}
 )
 
 select * from final

@@ -21,14 +21,14 @@ shares as (
     select
         pages.business_id,
         pages.partition_date as snapshot_date,
-        '{{ dimension }}' as dimension,
+        cast('{{ dimension }}' as text) as dimension,
         entry.{{ key }} as dimension_value,
         entry.percentage as share,
         pages.landed_at,
         pages.fetch_id,
         current_timestamp as staged_at
     from pages,
-        unnest(pages.data.{{ list_field }}) as entries(entry)
+        {{ unnest_records('pages.' ~ list_field, 'entry', 'share:' ~ key) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
@@ -38,8 +38,7 @@ candidates as (
 ),
 
 final as (
-    select distinct * from candidates
-    {{ newest_fetch_per(['business_id', 'snapshot_date'], all_rows_of_fetch=true) }}
+    {{ newest_fetch_per('candidates', ['business_id', 'snapshot_date'], all_rows_of_fetch=true) }}
 )
 
 select * from final

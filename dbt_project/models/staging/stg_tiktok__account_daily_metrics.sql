@@ -37,7 +37,7 @@ metrics as (
         pages.fetch_id,
         current_timestamp as staged_at
     from pages,
-        unnest(pages.data.metrics) as days(day)
+        {{ unnest_records('pages.metrics', 'day', 'account_metric') }}
 ),
 
 candidates as (
@@ -45,8 +45,7 @@ candidates as (
 ),
 
 final as (
-    select * from candidates
-    {{ newest_fetch_per(['business_id', 'metric_date']) }}
+    {{ newest_fetch_per('candidates', ['business_id', 'metric_date']) }}
 )
 
 select * from final

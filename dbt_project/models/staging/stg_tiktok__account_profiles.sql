@@ -13,19 +13,19 @@ profiles as (
     select
         business_id,
         partition_date as snapshot_date,
-        data.username as username,
-        data.display_name as display_name,
-        data.bio_description as bio_description,
-        data.profile_image as profile_image_url,
-        data.profile_deep_link as profile_deep_link,
-        data.is_verified as is_verified,
-        data.is_business_account as is_business_account,
-        data.followers_count as followers_count,
-        data.following_count as following_count,
-        data.total_likes as total_likes,
-        data.videos_count as videos_count,
+        username as username,
+        display_name as display_name,
+        bio_description as bio_description,
+        profile_image as profile_image_url,
+        profile_deep_link as profile_deep_link,
+        is_verified as is_verified,
+        is_business_account as is_business_account,
+        followers_count as followers_count,
+        following_count as following_count,
+        total_likes as total_likes,
+        videos_count as videos_count,
         -- audience lists exist only for accounts with at least 100 followers
-        len(coalesce(data.audience_genders, [])) > 0 as has_audience_data,
+        coalesce({{ list_length('audience_genders') }}, 0) > 0 as has_audience_data,
         request_id,
         landed_at,
         fetch_id,
@@ -38,8 +38,7 @@ candidates as (
 ),
 
 final as (
-    select * from candidates
-    {{ newest_fetch_per(['business_id', 'snapshot_date']) }}
+    {{ newest_fetch_per('candidates', ['business_id', 'snapshot_date']) }}
 )
 
 select * from final

@@ -20,8 +20,8 @@ activity as (
         pages.fetch_id,
         current_timestamp as staged_at
     from pages,
-        unnest(pages.data.metrics) as days(day),
-        unnest(day.audience_activity) as hours(hour_entry)
+        {{ unnest_records('pages.metrics', 'day', 'account_metric') }},
+        {{ unnest_records('day.audience_activity', 'hour_entry', 'activity_hour') }}
 ),
 
 candidates as (
@@ -29,8 +29,7 @@ candidates as (
 ),
 
 final as (
-    select distinct * from candidates
-    {{ newest_fetch_per(['business_id', 'activity_date'], all_rows_of_fetch=true) }}
+    {{ newest_fetch_per('candidates', ['business_id', 'activity_date'], all_rows_of_fetch=true) }}
 )
 
 select * from final

@@ -47,7 +47,7 @@ snapshots as (
         pages.fetch_id,
         current_timestamp as staged_at
     from pages,
-        unnest(pages.data.videos) as videos(video)
+        {{ unnest_records('pages.videos', 'video', 'video') }}
 ),
 
 candidates as (
@@ -55,8 +55,7 @@ candidates as (
 ),
 
 final as (
-    select * from candidates
-    {{ newest_fetch_per(['item_id', 'snapshot_date']) }}
+    {{ newest_fetch_per('candidates', ['item_id', 'snapshot_date']) }}
 )
 
 select * from final

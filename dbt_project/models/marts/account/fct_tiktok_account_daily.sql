@@ -49,7 +49,7 @@ final as (
         shares,
         engagements,
         -- views are reported daily for every account type; reach is not reported at account level
-        engagements / nullif(video_views, 0) as engagement_rate,
+        cast(engagements as double precision) / nullif(video_views, 0) as engagement_rate,
         engaged_audience,
         bio_link_clicks,
         email_clicks,

@@ -18,7 +18,8 @@ final as (
         hour_utc,
         active_followers,
         -- null on a day without any active follower (nothing to distribute)
-        active_followers / nullif(sum(active_followers) over (partition by business_id, activity_date), 0)
+        cast(active_followers as double precision)
+            / nullif(sum(active_followers) over (partition by business_id, activity_date), 0)
             as share_of_day,
         fetch_id,
         landed_at,

@@ -16,22 +16,25 @@ snapshot_span as (
     group by item_id
 ),
 
+snapshots_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by item_id order by snapshot_date desc, landed_at desc, fetch_id desc
+        ) as snapshot_recency
+    from snapshots
+),
+
 latest_snapshot as (
-    select * from snapshots
-    qualify row_number() over (
-        partition by item_id order by snapshot_date desc, landed_at desc, fetch_id desc
-    ) = 1
+    select * from snapshots_ranked
+    where snapshot_recency = 1
 ),
 
 tagged as (
     select
         *,
-        -- hashtags: the word characters after each '#' (letters of any script, digits, '_'), lowercased,
-        -- each tag once in order of first use; null when the caption is missing, [] when it has no tags
-        list_transform(
-            regexp_extract_all(caption, '#([\p{L}\p{M}\p{N}_]+)', 1),
-            lambda tag: lower(tag)
-        ) as tags_in_caption,
+        -- lowercased, each once in order of first use; null when the caption is missing, [] without tags
+        {{ caption_hashtags('caption') }} as hashtags,
         -- the UTC day of publishing (casting a timestamptz to date would use the session's time zone)
         cast(timezone('UTC', published_at) as date) as published_date
     from latest_snapshot
@@ -42,10 +45,7 @@ final as (
         tagged.item_id,
         tagged.business_id,
         tagged.caption,
-        list_filter(
-            tagged.tags_in_caption,
-            lambda tag, position: list_position(tagged.tags_in_caption, tag) = position
-        ) as hashtags,
+        tagged.hashtags,
         tagged.media_type,
         tagged.is_ad,
         tagged.duration_seconds,
@@ -68,7 +68,8 @@ final as (
         -- engagements: likes + comments + shares (favorites are a save, kept apart); a missing part leaves it null
         tagged.likes + tagged.comments + tagged.shares as engagements,
         -- over views, not reach: reach goes missing for posts inactive more than 7 days
-        (tagged.likes + tagged.comments + tagged.shares) / nullif(tagged.video_views, 0) as engagement_rate,
+        cast(tagged.likes + tagged.comments + tagged.shares as double precision) / nullif(tagged.video_views, 0)
+            as engagement_rate,
         -- as reported; absent for inactive posts, and missing is not zero
         tagged.full_video_watched_rate as completion_rate,
         -- the reported average, else total watch time over views; null when the watch-time fields are absent

@@ -1,0 +1,31 @@
+-- The hashtag extraction dim_tiktok_videos uses (macros/hashtags.sql), on fixed captions: lowercased, each
+-- tag once in order of first use, letters of any script, [] without tags, null without a caption. A test of
+-- the macro rather than a unit test of the model, because a list fixture cannot be written for PostgreSQL
+-- in a unit test's rows. Rows returned are captions whose tags differ from the expected ones.
+-- depends_on: {{ ref('dim_tiktok_videos') }}
+
+with cases as (
+    select
+        'Morning #Coffee run #FYP #coffee #small_business!' as caption,
+        cast(array['coffee', 'fyp', 'small_business'] as text[]) as expected_hashtags
+    union all
+    select 'no tags here', cast(array[] as text[])
+    union all
+    select 'Crème #Brûlée #日本', cast(array['brûlée', '日本'] as text[])
+    union all
+    select '#a#b #A', cast(array['a', 'b'] as text[])
+    union all
+    select cast(null as text), cast(null as text[])
+),
+
+extracted as (
+    select
+        caption,
+        expected_hashtags,
+        {{ caption_hashtags('caption') }} as hashtags
+    from cases
+)
+
+select *
+from extracted
+where hashtags is distinct from expected_hashtags
