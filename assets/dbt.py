@@ -11,14 +11,16 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from assets.partitions import daily_partitions
-from assets.settings import REPO_ROOT
+from assets.postgres_raw import RawLoadError, load_raw_partitions, partitions_to_load
+from assets.settings import REPO_ROOT, data_dir, warehouse
 
 # A mart is stale when it has not been updated for 48 h (warn) or 72 h (fail): the API publishes a day 24-48 h
 # after it ends and the daily run lands it at 48 h, so a healthy mart is never older than about 24 h + 48 h.
 MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=72), warn_window=timedelta(hours=48))
 
-# Everything that writes the DuckDB file runs in this pool, whose limit is 1 (one writer per file).
-WAREHOUSE_POOL = "duckdb_warehouse"
+# Everything that writes the warehouse runs in this pool, whose limit is 1: DuckDB allows one writing process
+# per file, and on either warehouse the marts' staged_at watermark assumes dbt runs one at a time.
+WAREHOUSE_POOL = "tiktok_warehouse"
 
 # The dbt of this environment, whether or not the virtualenv is activated.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -57,6 +59,22 @@ def dbt_vars_for(window: dg.TimeWindow) -> dict[str, str]:
     return {"min_date": start.date().isoformat(), "max_date": end.date().isoformat()}
 
 
+def load_raw_into_postgres(context: dg.AssetExecutionContext, window: dg.TimeWindow) -> None:
+    """PostgreSQL reads raw payloads from tables, not files: COPY the window's landing files in first."""
+    chosen = warehouse()
+    assert chosen.postgres is not None
+    days = [window.start.date() + timedelta(days=i) for i in range((window.end - window.start).days)]
+    try:
+        to_load = partitions_to_load(chosen.postgres, data_dir(), days)
+        loaded = load_raw_partitions(chosen.postgres, data_dir(), to_load)
+    except RawLoadError as error:
+        raise dg.Failure(f"loading raw payloads into PostgreSQL failed: {error}") from None
+    context.log.info(
+        f"Loaded {loaded.pages} raw pages of {loaded.fetches} fetches ({len(to_load)} partitions) "
+        f"into {chosen.describe()}"
+    )
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -67,5 +85,9 @@ def dbt_vars_for(window: dg.TimeWindow) -> dict[str, str]:
     pool=WAREHOUSE_POOL,
 )
 def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    args = ["build", "--vars", json.dumps(dbt_vars_for(context.partition_time_window))]
+    window = context.partition_time_window
+    chosen = warehouse()
+    if chosen.kind == "postgres":
+        load_raw_into_postgres(context, window)
+    args = ["build", "--vars", json.dumps(dbt_vars_for(window))]
     yield from dbt.cli(args, context=context).stream()

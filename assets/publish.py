@@ -1,10 +1,15 @@
-"""Publishing the marts for BI: a read-only DuckDB copy, replaced atomically after each successful build.
+"""Publishing the marts for BI.
 
-DuckDB allows one writing process per file, and a BI tool holding the warehouse open would block the
-pipeline. So BI tools read `$TIKTOK_DATA_DIR/bi/tiktok_marts.duckdb` instead: a separate file, written under
-a temporary name and renamed over the old one. A reader that has the old file open keeps reading that
-complete build (the rename does not touch an open file); the next connection sees the new complete build.
-A reader never blocks the pipeline and never sees half a build.
+DuckDB: a read-only copy, replaced atomically after each successful build. DuckDB allows one writing process
+per file, and a BI tool holding the warehouse open would block the pipeline. So BI tools read
+`$TIKTOK_DATA_DIR/bi/tiktok_marts.duckdb` instead: a separate file, written under a temporary name and
+renamed over the old one. A reader that has the old file open keeps reading that complete build (the rename
+does not touch an open file); the next connection sees the new complete build. A reader never blocks the
+pipeline and never sees half a build.
+
+PostgreSQL: BI tools read schema `marts` on the server itself (each dbt model is swapped in by a rename in
+one transaction, and readers do not block writers), so there is nothing to copy: the asset records the
+marts' row counts on the server.
 """
 
 import os
@@ -13,10 +18,13 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
+import sqlalchemy
+from sqlalchemy.engine import URL
 
 from assets.dbt import WAREHOUSE_POOL
 from assets.partitions import daily_partitions
-from assets.settings import data_dir, warehouse_path
+from assets.settings import data_dir, warehouse
 
 MART_KEYS = [
     "dim_tiktok_accounts",
@@ -68,22 +76,62 @@ def publish_marts(warehouse: Path, target: Path) -> dict[str, int]:
     return counts
 
 
+def read_marts(source: Path | URL, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Run each query against the marts: a DuckDB file (read-only) or the PostgreSQL warehouse."""
+    if isinstance(source, URL):
+        engine = sqlalchemy.create_engine(source, connect_args={"options": "-c timezone=UTC"})
+        try:
+            with engine.connect() as connection:
+                return {name: pd.read_sql_query(sqlalchemy.text(sql), connection) for name, sql in queries.items()}
+        finally:
+            engine.dispose()
+    with duckdb.connect(str(source), read_only=True) as con:
+        return {name: con.execute(sql).df() for name, sql in queries.items()}
+
+
+def postgres_mart_counts(url: URL) -> dict[str, int]:
+    """Rows per table of schema `marts` on the PostgreSQL warehouse."""
+    tables = read_marts(
+        url, {"tables": "select table_name from information_schema.tables where table_schema = 'marts' order by 1"}
+    )["tables"]["table_name"].tolist()
+    if not tables:
+        raise dg.Failure(f"the warehouse {url} has no marts to publish: build them first")
+    counts = read_marts(url, {table: f"select count(*) as n from marts.{table}" for table in tables})
+    return {table: int(frame["n"].iloc[0]) for table, frame in counts.items()}
+
+
+def marts_for_readers() -> Path | URL:
+    """Where BI and the report read the marts: the published DuckDB copy, or the PostgreSQL warehouse."""
+    chosen = warehouse()
+    return bi_path() if chosen.kind == "duckdb" else chosen.location
+
+
 @dg.asset(
     group_name="tiktok_bi",
-    kinds={"duckdb"},
+    kinds={"duckdb", "postgres"},
     deps=MART_KEYS,
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     description=(
-        "The marts published for BI tools as $TIKTOK_DATA_DIR/bi/tiktok_marts.duckdb: a read-only copy of "
+        "The marts published for BI tools. DuckDB: $TIKTOK_DATA_DIR/bi/tiktok_marts.duckdb, a read-only copy of "
         "schema `marts`, written under a temporary name and renamed into place after each successful build, "
-        "so readers never block the pipeline and never see half a build. See docs/bi.md to connect."
+        "so readers never block the pipeline and never see half a build. PostgreSQL: BI reads schema `marts` "
+        "on the server; the asset records its row counts. See docs/bi.md to connect."
     ),
 )
 def tiktok_marts_for_bi(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    chosen = warehouse()
+    if chosen.kind == "postgres":
+        assert chosen.postgres is not None
+        counts = postgres_mart_counts(chosen.postgres)
+        context.log.info(f"{len(counts)} marts ready for BI on {chosen.describe()}")
+        return dg.MaterializeResult(
+            metadata={"warehouse": chosen.describe(), "schema": "marts", "rows": dg.MetadataValue.json(counts)}
+        )
     target = bi_path()
-    counts = publish_marts(warehouse_path(), target)
+    assert chosen.duckdb_path is not None
+    counts = publish_marts(chosen.duckdb_path, target)
     context.log.info(f"Published {len(counts)} marts to {target}")
     return dg.MaterializeResult(
         metadata={

@@ -14,7 +14,7 @@ import dagster as dg
 
 from assets.dbt import WAREHOUSE_POOL
 from assets.partitions import daily_partitions
-from assets.settings import data_dir, warehouse_path
+from assets.settings import data_dir, warehouse
 from expectations.datasets import DATASETS, suite_rule_ids
 from expectations.rules import RULES
 
@@ -114,7 +114,7 @@ def _suite_check(
         # One partition at a time (a backfill range too), so memory stays bounded whatever the range.
         for key in context.partition_keys:
             for dataset in datasets:
-                result = validate_partition(dataset, key, warehouse=warehouse_path(), data_dir=data_dir())
+                result = validate_partition(dataset, key, warehouse=warehouse().location, data_dir=data_dir())
                 if result.docs_page:
                     docs.append(str(result.docs_page))
                 for outcome in result.expectations:

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import matplotlib
+from sqlalchemy.engine import URL
 
 matplotlib.use("Agg")  # no display on servers
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from assets.partitions import daily_partitions  # noqa: E402
-from assets.publish import bi_path, tiktok_marts_for_bi  # noqa: E402
+from assets.publish import marts_for_readers, read_marts, tiktok_marts_for_bi  # noqa: E402
 from assets.settings import data_dir  # noqa: E402
 
 QUERIES = {
@@ -42,7 +42,10 @@ QUERIES = {
             from marts.fct_tiktok_audience_activity_hourly group by 1
         ),
         posts as (
-            select hour(published_at) as hour_utc, avg(engagement_rate) as engagement_rate, count(*) as posts
+            select
+                cast(extract(hour from published_at at time zone 'UTC') as integer) as hour_utc,
+                avg(engagement_rate) as engagement_rate,
+                count(*) as posts
             from marts.dim_tiktok_videos where video_views > 0 group by 1
         )
         select activity.hour_utc, activity.active_followers, posts.engagement_rate, coalesce(posts.posts, 0) as posts
@@ -51,9 +54,9 @@ QUERIES = {
 }
 
 
-def load_report_data(marts_db: Path) -> dict[str, pd.DataFrame]:
-    with duckdb.connect(str(marts_db), read_only=True) as con:
-        return {name: con.execute(sql).df() for name, sql in QUERIES.items()}
+def load_report_data(source: Path | URL) -> dict[str, pd.DataFrame]:
+    """The report's data from the marts: the published DuckDB copy or the PostgreSQL warehouse."""
+    return read_marts(source, QUERIES)
 
 
 def _png(fig: plt.Figure) -> str:
@@ -147,7 +150,7 @@ img{{max-width:100%}}section{{margin-bottom:2em}}</style></head>
     ),
 )
 def tiktok_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = render_report(load_report_data(bi_path()), datetime.now(UTC))
+    report = render_report(load_report_data(marts_for_readers()), datetime.now(UTC))
     target = data_dir() / "reports" / "tiktok_report.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")

@@ -16,7 +16,8 @@ from contextlib import redirect_stdout
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from assets.settings import data_dir, warehouse_path
+from assets.publish import read_marts
+from assets.settings import Warehouse, data_dir, warehouse
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 DEMO_DAYS = 14
@@ -42,24 +43,22 @@ def prepare_dagster_home(home: Path) -> None:
         target.write_text((Path(__file__).parent / "dagster.yaml").read_text())
 
 
-def print_headlines(warehouse: Path) -> None:
-    """A few headline numbers from the marts, read from the warehouse file."""
-    import duckdb
-
-    if not warehouse.exists():
+def print_headlines(chosen: Warehouse) -> None:
+    """A few headline numbers from the marts, read from the warehouse (the DuckDB file or the server)."""
+    if chosen.kind == "duckdb" and not (chosen.duckdb_path and chosen.duckdb_path.exists()):
         return
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        marts = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall()]  # fmt: skip
-        print(f"\nWarehouse: {warehouse}")
-        for name in marts:
-            rows = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
-            print(f"  marts.{name:40} {rows:>9} rows")
-        if {"dim_tiktok_accounts", "fct_tiktok_account_daily"} <= set(marts):
-            print("\nAccounts (latest day):")
-            for row in con.execute(HEADLINE_SQL).fetchall():
-                print("  @{:<14} {:>8} followers  {:>+6} net  {:>8} views  {:>6.2%} engagement rate".format(*row))
+    tables = read_marts(
+        chosen.location,
+        {"marts": "select table_name from information_schema.tables where table_schema = 'marts' order by 1"},
+    )["marts"]["table_name"].tolist()
+    counts = read_marts(chosen.location, {name: f"select count(*) as n from marts.{name}" for name in tables})
+    print(f"\nWarehouse: {chosen.describe()}")
+    for name in tables:
+        print(f"  marts.{name:40} {int(counts[name]['n'].iloc[0]):>9} rows")
+    if {"dim_tiktok_accounts", "fct_tiktok_account_daily"} <= set(tables):
+        print("\nAccounts (latest day):")
+        for row in read_marts(chosen.location, {"headlines": HEADLINE_SQL})["headlines"].itertuples(index=False):
+            print("  @{:<14} {:>8} followers  {:>+6} net  {:>8} views  {:>6.2%} engagement rate".format(*row))
 
 
 def print_quality(root: Path, checks_run: int, failed: dict, held_back: int, tick: object) -> None:
@@ -79,7 +78,11 @@ def print_quality(root: Path, checks_run: int, failed: dict, held_back: int, tic
     print(f"  Alert sensor: {getattr(tick, 'skip_message', tick)}")
     report = root / "reports" / "tiktok_report.html"
     if report.exists():
-        print(f"\nReport: {report}\nBI copy of the marts (open read-only): {root / 'bi' / 'tiktok_marts.duckdb'}")
+        print(f"\nReport: {report}")
+        if warehouse().kind == "duckdb":
+            print(f"BI copy of the marts (open read-only): {root / 'bi' / 'tiktok_marts.duckdb'}")
+        else:
+            print(f"BI reads schema marts on {warehouse().describe()}")
 
 
 HEADLINE_SQL = """
@@ -176,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     for stream, t in sorted(totals.items()):
         print(f"  {stream:22} {t['files']:>6} {t['records']:>9} {t['api_calls']:>10} "
               f"{t['bytes'] / 1e6:>8.1f} {t['retries']:>8}")  # fmt: skip
-    print_headlines(warehouse_path())
+    print_headlines(warehouse())
     print_quality(root, checks_run, failed_checks, held_back, tick)
     print("\nOpen the Dagster UI over these runs with:  make ui   (then http://127.0.0.1:3000)")
     if failures:

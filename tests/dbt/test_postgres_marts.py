@@ -1,0 +1,177 @@
+"""The same marts on PostgreSQL: the same simulator days built day by day on both warehouses, equal row for row.
+
+Each day is landed once (the raw assets, over loopback HTTP), then the dbt asset builds it on DuckDB and on
+PostgreSQL (where it first loads the day's landing files into raw_tiktok.* with COPY). staged_at, the time
+of the dbt run that staged a row, is the only column allowed to differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from tests.dbt.conftest import build_dbt, fetch_time, land
+from tests.postgres_server import PostgresServer, warehouse_env
+from tiktok_api.simulator import Simulator, SimulatorServer
+
+FIRST_DAY = date(2026, 11, 12)
+DAYS = 3
+MARTS = (
+    "dim_tiktok_accounts",
+    "fct_tiktok_account_daily",
+    "dim_tiktok_videos",
+    "fct_tiktok_video_daily",
+    "fct_tiktok_account_audience",
+    "fct_tiktok_audience_activity_hourly",
+    "fct_tiktok_video_audience",
+    "fct_tiktok_video_retention",
+    "fct_tiktok_comments",
+)
+ENV_KEYS = (
+    "TIKTOK_DATA_DIR",
+    "TIKTOK_DUCKDB_PATH",
+    "TIKTOK_WAREHOUSE",
+    "TIKTOK_POSTGRES_HOST",
+    "TIKTOK_POSTGRES_PORT",
+    "TIKTOK_POSTGRES_USER",
+    "TIKTOK_POSTGRES_PASSWORD",
+    "TIKTOK_POSTGRES_DATABASE",
+)
+
+
+class Warehouses:
+    def __init__(self, data_dir: Path, duckdb_path: Path, postgres: dict[str, str], connect_args: dict):
+        self.data_dir = data_dir
+        self.duckdb_path = duckdb_path
+        self.postgres_env = postgres
+        self.connect_args = connect_args
+
+    def use(self, kind: str) -> None:
+        """Point the platform (and the dbt it starts) at one warehouse."""
+        for key in ENV_KEYS[2:]:
+            os.environ.pop(key, None)
+        if kind == "postgres":
+            os.environ.update(self.postgres_env)
+        else:
+            os.environ["TIKTOK_WAREHOUSE"] = "duckdb"
+            os.environ["TIKTOK_DUCKDB_PATH"] = str(self.duckdb_path)
+
+    def duckdb_rows(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as con:
+            con.execute("set timezone = 'UTC'")
+            return con.execute(sql).fetchall()
+
+    def postgres_rows(self, sql: str) -> list[tuple]:
+        connection = psycopg2.connect(**self.connect_args, options="-c timezone=UTC")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchall()
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def warehouses(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer) -> Iterator[Warehouses]:
+    data_dir = tmp_path_factory.mktemp("tiktok_pg_data")
+    url = postgres_server.create_database("tiktok_marts_equal")
+    saved = {key: os.environ.get(key) for key in ENV_KEYS}
+    os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
+    built = Warehouses(data_dir, data_dir / "warehouse.duckdb", warehouse_env(url), postgres_server.connect_args(url))
+    simulator = Simulator(seed=7, accounts=4, now=fetch_time(FIRST_DAY), speed=600.0)
+    try:
+        with SimulatorServer(simulator) as server:
+            for day in (FIRST_DAY + timedelta(days=i) for i in range(DAYS)):
+                land(server, day)
+                for kind in ("duckdb", "postgres"):
+                    built.use(kind)
+                    result = build_dbt(day)
+                    assert result.success, f"dbt build of {day} on {kind} failed"
+        yield built
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _columns(warehouses: Warehouses, mart: str) -> list[str]:
+    rows = warehouses.duckdb_rows(
+        "select column_name from information_schema.columns "
+        f"where table_schema = 'marts' and table_name = '{mart}' order by ordinal_position"
+    )
+    return [name for (name,) in rows if name != "staged_at"]
+
+
+def _comparable(row: tuple) -> tuple:
+    return tuple(tuple(value) if isinstance(value, list) else value for value in row)
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_marts_are_equal_row_for_row_on_both_warehouses(warehouses: Warehouses, mart: str):
+    columns = _columns(warehouses, mart)
+    postgres_columns = [name for (name,) in warehouses.postgres_rows(
+        "select column_name from information_schema.columns "
+        f"where table_schema = 'marts' and table_name = '{mart}' and column_name <> 'staged_at' "
+        "order by ordinal_position"
+    )]  # fmt: skip
+    assert postgres_columns == columns, "the same columns in the same order"
+    select = f"select {', '.join(columns)} from marts.{mart}"
+    on_duckdb = Counter(map(_comparable, warehouses.duckdb_rows(select)))
+    on_postgres = Counter(map(_comparable, warehouses.postgres_rows(select)))
+    assert sum(on_duckdb.values()) > 0, f"{mart} is empty: nothing was compared"
+    only_duckdb, only_postgres = on_duckdb - on_postgres, on_postgres - on_duckdb
+    assert not only_duckdb and not only_postgres, (
+        f"{mart}: {sum(only_duckdb.values())} rows only on DuckDB, e.g. {list(only_duckdb)[:1]}; "
+        f"{sum(only_postgres.values())} only on PostgreSQL, e.g. {list(only_postgres)[:1]}"
+    )
+
+
+def test_the_marts_cover_every_day_and_account(warehouses: Warehouses):
+    days = warehouses.postgres_rows("select count(distinct metric_date) from marts.fct_tiktok_account_daily")
+    accounts = warehouses.postgres_rows("select count(*) from marts.dim_tiktok_accounts")
+    snapshot_days = warehouses.postgres_rows("select count(distinct snapshot_date) from marts.fct_tiktok_video_daily")
+    assert days[0][0] >= DAYS and accounts[0][0] == 4 and snapshot_days[0][0] == DAYS
+
+
+def test_the_column_types_are_the_contracts_on_postgres(warehouses: Warehouses):
+    types = dict(warehouses.postgres_rows(
+        "select table_name || '.' || column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts'"
+    ))  # fmt: skip
+    assert types["dim_tiktok_videos.item_id"] == "text", "a 19-digit id stays text"
+    assert types["dim_tiktok_videos.hashtags"] == "ARRAY"
+    assert types["fct_tiktok_account_daily.engagement_rate"] == "double precision", "a ratio, not integer division"
+    assert types["fct_tiktok_comments.created_at"] == "timestamp with time zone"
+
+
+def test_raw_tables_hold_one_row_per_landed_page(warehouses: Warehouses):
+    landed = 0
+    for path in (warehouses.data_dir / "raw" / "tiktok").glob("*/date=*/account=*/[0-9]*.json"):
+        landed += len(json.loads(path.read_text())["pages"])
+    loaded = sum(
+        warehouses.postgres_rows(f"select count(*) from raw_tiktok.{stream}")[0][0]
+        for stream in ("account", "videos", "comments")
+    )
+    assert loaded == landed > 0
+
+
+def test_a_rebuilt_day_changes_nothing(warehouses: Warehouses):
+    before = {m: warehouses.postgres_rows(f"select count(*) from marts.{m}")[0][0] for m in MARTS}
+    warehouses.use("postgres")
+    try:
+        assert build_dbt(FIRST_DAY + timedelta(days=1)).success
+    finally:
+        warehouses.use("duckdb")
+    after = {m: warehouses.postgres_rows(f"select count(*) from marts.{m}")[0][0] for m in MARTS}
+    assert after == before
+    test_marts_are_equal_row_for_row_on_both_warehouses(warehouses, "fct_tiktok_video_daily")
