@@ -462,3 +462,34 @@ def _timestamp(where: Path | str, record: dict[str, Any], name: str) -> str | No
     if moment is None or moment.tzinfo is None:
         raise RawLoadError(f"{where}: {name} {value!r} is not an ISO-8601 timestamp with a time zone")
     return moment.isoformat()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load landed days into the PostgreSQL warehouse by hand (the dbt asset does it for its window)."""
+    import argparse
+
+    from assets.settings import data_dir, warehouse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every landed day")
+    which.add_argument("--date", action="append", type=date.fromisoformat, help="a day (YYYY-MM-DD), repeatable")
+    args = parser.parse_args(argv)
+    chosen = warehouse()
+    if chosen.kind != "postgres" or chosen.postgres is None:
+        parser.error("TIKTOK_WAREHOUSE is not postgres: DuckDB reads the landing files directly")
+    days = args.date or [
+        date.fromisoformat(folder.name.removeprefix("date="))
+        for folder in sorted({f for s in STREAMS for f in stream_dir(data_dir(), s).glob("date=*")})
+    ]
+    try:
+        result = load_raw_partitions(chosen.postgres, data_dir(), sorted(set(days)))
+    except RawLoadError as error:
+        print(error)
+        return 1
+    print(f"loaded {result.pages} pages of {result.fetches} fetches ({len(set(days))} days) into {chosen.describe()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
