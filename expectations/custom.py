@@ -1,10 +1,11 @@
 """Custom Great Expectations expectations for the rules GX does not express with a built-in.
 
-Each is a real GX `MulticolumnMapExpectation` backed by a `MulticolumnMapMetricProvider` whose pandas
-condition is declared with `@multicolumn_condition_partial(engine=PandasExecutionEngine)`. Defining the
-classes registers them with GX (metric and expectation registries), so suites refer to them by their snake
-case `type` (e.g. `expect_group_shares_to_sum_to_one`) exactly like built-ins; import this module before a
-suite is loaded (`expectations.runner` does).
+Each is a real GX `MulticolumnMapExpectation` backed by a `MulticolumnMapMetricProvider` with two conditions
+of the same meaning: a pandas one (`@multicolumn_condition_partial(engine=PandasExecutionEngine)`) and a SQL
+one (`@multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)`). Defining the classes registers them
+with GX (metric and expectation registries), so suites refer to them by their snake case `type` (e.g.
+`expect_group_shares_to_sum_to_one`) exactly like built-ins; import this module before a suite is loaded
+(`expectations.runner` does).
 
 Being map expectations, they answer a yes/no question per row, so GX counts unexpected rows, computes
 `mostly`, and reports the offending rows' index columns (the keys the runner samples):
@@ -16,8 +17,25 @@ Being map expectations, they answer a yes/no question per row, so GX counts unex
 Group-based expectations name their roles (`group_by`, `order_by`, `value_column`, ...); their
 `column_list` (the GX domain) is derived from those names when it is not given.
 
-Only the pandas engine is implemented: the platform validates DuckDB data as pandas batches (GX's SQL engine
-fails on DuckDB, see DESIGN.md).
+Which engine runs depends on the warehouse (see `expectations.runner`): DuckDB data is validated as pandas
+batches (GX's SQL engine fails on DuckDB, see DESIGN.md); PostgreSQL marts are validated in the database by
+GX's SQL engine, so nothing but counts and a few sampled keys leaves the server.
+
+The SQL conditions are plain boolean expressions, because GX puts a map condition into `CASE WHEN` and
+`WHERE` (where window functions and aggregates are not allowed). A condition that needs other rows (a group's
+sum, the previous row of a series) is `NOT (<the row's identity> IN (<the offending rows' identities>))`: the
+offending rows come from an uncorrelated subquery over the batch's domain rows (the `_table` selectable GX
+passes, i.e. after `row_condition` and `ignore_row_if`, as pandas gets them), with `GROUP BY`/`HAVING` or a
+window function (`lag`) inside it, where they are allowed. Uncorrelated rather than a correlated scalar
+subquery per row: the outer query's FROM is GX's (its alias is not known here), and PostgreSQL computes an
+uncorrelated subquery once (hashing it when the batch is big enough to matter) instead of once per row.
+Row identities are null-safe (`k IS NULL, coalesce(cast(k AS text), '')` per key), because pandas groups null
+keys together (`dropna=False`) while SQL `=` never matches NULL. Values are compared as double precision with
+NaN read as missing, as pandas does; "the previous row" follows `order_by` with nulls last, as pandas sorts.
+
+The engines agree on every row of a batch whose keys (group, order) are unique, which the suites' key rules
+check. With duplicated keys pandas takes the previous row in input order (which SQL does not have): SQL gives
+rows with the same identity (keys, order and compared values) the same verdict.
 """
 
 from __future__ import annotations
@@ -26,8 +44,9 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from great_expectations.compatibility import pydantic
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.execution_engine import PandasExecutionEngine, SqlAlchemyExecutionEngine
 from great_expectations.expectations.expectation import MulticolumnMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider import (
     MulticolumnMapMetricProvider,
@@ -69,12 +88,66 @@ def _group_keys(columns: pd.DataFrame, group_by: list[str]) -> list[pd.Series]:
     return [columns[key] for key in group_by]
 
 
+# --- SQL building blocks (SqlAlchemyExecutionEngine) --------------------------------------------------------------
+
+
+def _sql_number(value: Any) -> Any:
+    """A column as double precision, NaN read as missing (pandas `to_numeric(...).astype("float64")` semantics)."""
+    return sa.func.nullif(sa.cast(value, sa.Float), sa.cast(sa.literal_column("'NaN'"), sa.Float))
+
+
+def _sql_identity(value: Any) -> list[Any]:
+    """A null-safe, hashable identity of a value: (is null, its text); NULL keys then match each other."""
+    return [value.is_(None), sa.func.coalesce(sa.cast(value, sa.Text), sa.literal_column("''"))]
+
+
+def _sql_rows(table: Any, columns: dict[str, Any], name: str) -> Any:
+    """The batch's domain rows (`_table`) as a derived table of the given `{label: expression}` columns.
+
+    The labels (`_gx_*`) differ from every batch column, so nothing inside the subquery can be mistaken for the
+    outer row's bare column names (GX names the outer row's columns unqualified).
+    """
+    source = table.subquery() if isinstance(table, sa.Select) else table
+    return (
+        sa.select(*(expression.label(label) for label, expression in columns.items()))
+        .select_from(source)
+        .subquery(name)
+    )
+
+
+def _sql_row_is_not_in(identity: list[Any], offending: Any) -> Any:
+    """`NOT ((identity) IN (offending))`, the subquery uncorrelated (computed once, not per row)."""
+    return sa.not_(sa.tuple_(*identity).in_(offending.correlate(None)))
+
+
+def _key_labels(group_by: list[str]) -> dict[str, Any]:
+    return {f"_gx_k{position}": sa.column(key) for position, key in enumerate(group_by)}
+
+
 # --- group shares ------------------------------------------------------------------------------------------
 
 
 def _group_sums(columns: pd.DataFrame, group_by: list[str], value_column: str) -> pd.Series:
     values = pd.to_numeric(columns[value_column], errors="coerce").astype("float64")
     return values.groupby(_group_keys(columns, group_by), dropna=False, sort=False).transform("sum")
+
+
+def _sql_group_sum_condition(table: Any, group_by: list[str], value_column: str, sum_is_ok: Any) -> Any:
+    """Row-wise (SQL): the row's group is not one whose sum of `value_column` fails `sum_is_ok(sum)`.
+
+    As pandas' `groupby(dropna=False).transform("sum")`: null keys form a group, missing values add nothing
+    (an all-missing group sums to 0).
+    """
+    keys = _key_labels(group_by)
+    rows = _sql_rows(table, {**keys, "_gx_value": _sql_number(sa.column(value_column))}, "_gx_group_rows")
+    grouped = [rows.c[label] for label in keys]
+    total = sa.func.coalesce(sa.func.sum(rows.c._gx_value), sa.cast(sa.literal_column("0"), sa.Float))
+    failing_groups = (
+        sa.select(*(part for key in grouped for part in _sql_identity(key)))
+        .group_by(*grouped)
+        .having(sa.not_(sum_is_ok(total)))
+    )
+    return _sql_row_is_not_in([part for key in keys.values() for part in _sql_identity(key)], failing_groups)
 
 
 class GroupSharesSumToOne(MulticolumnMapMetricProvider):
@@ -89,6 +162,13 @@ class GroupSharesSumToOne(MulticolumnMapMetricProvider):
         sums = _group_sums(column_list, list(group_by), value_column)
         return (sums - 1.0).abs() <= float(tolerance) + 1e-12
 
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column_list, group_by, value_column, tolerance, _table, **kwargs) -> Any:
+        limit = float(tolerance) + 1e-12
+        return _sql_group_sum_condition(
+            _table, list(group_by), value_column, lambda total: sa.func.abs(total - 1.0) <= limit
+        )
+
 
 class GroupSharesSumAtMostOne(MulticolumnMapMetricProvider):
     """Row-wise: the shares of the row's group sum to at most 1 + `tolerance`."""
@@ -101,6 +181,11 @@ class GroupSharesSumAtMostOne(MulticolumnMapMetricProvider):
     def _pandas(cls, column_list: pd.DataFrame, group_by, value_column, tolerance, **kwargs) -> pd.Series:
         sums = _group_sums(column_list, list(group_by), value_column)
         return sums <= 1.0 + float(tolerance) + 1e-12
+
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column_list, group_by, value_column, tolerance, _table, **kwargs) -> Any:
+        limit = 1.0 + float(tolerance) + 1e-12
+        return _sql_group_sum_condition(_table, list(group_by), value_column, lambda total: total <= limit)
 
 
 class _GroupSharesExpectation(MulticolumnMapExpectation):
@@ -161,6 +246,12 @@ class ColumnEqualsDifference(MulticolumnMapMetricProvider):
         # a missing operand cannot be judged here (ignore_row_if drops such rows by default)
         return deviation.isna() | (deviation <= float(tolerance))
 
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column_list, result_column, minuend_column, subtrahend_column, tolerance, **kwargs) -> Any:
+        difference = _sql_number(sa.column(minuend_column)) - _sql_number(sa.column(subtrahend_column))
+        deviation = sa.func.abs(_sql_number(sa.column(result_column)) - difference)
+        return sa.or_(deviation.is_(None), deviation <= float(tolerance))
+
 
 class ExpectColumnValuesToEqualDifference(MulticolumnMapExpectation):
     """Expect `result_column` to equal `minuend_column` - `subtrahend_column` on every row.
@@ -199,6 +290,40 @@ def _step_from_previous(order: pd.Series, previous: pd.Series) -> pd.Series:
         return (order - previous) == 1
     delta = pd.to_datetime(order, errors="coerce") - pd.to_datetime(previous, errors="coerce")
     return delta == pd.Timedelta(days=1)
+
+
+def _sql_step_from_previous(order: Any, previous: Any, dialect: str) -> Any:
+    """SQL: whether a row directly follows the previous row of its group (1 day for dates, 1 for numbers).
+
+    The column's type is only known to the database (a query asset's columns are untyped for GX), so on
+    PostgreSQL `pg_typeof` picks the arithmetic per row; each branch reads the values through their text form,
+    so every branch type-checks whatever the column's type, and only the matching one runs. Elsewhere the
+    documented types (dates, integer periods) share `order - previous = 1`.
+    """
+    if dialect != "postgresql":
+        return (order - previous) == 1
+
+    def through_text(value: Any, type_: Any) -> Any:
+        return sa.cast(sa.cast(value, sa.Text), type_)
+
+    one_day = sa.literal_column("interval '24 hours'")
+    days = {
+        "date": (through_text(order, sa.Date) - through_text(previous, sa.Date)) == 1,
+        "timestamp with time zone": (
+            through_text(order, sa.DateTime(timezone=True)) - through_text(previous, sa.DateTime(timezone=True))
+        )
+        == one_day,
+    }
+    # pandas parses anything not numeric as a datetime (naive: one day is 24 hours)
+    naive = (through_text(order, sa.DateTime()) - through_text(previous, sa.DateTime())) == one_day
+    numeric = (through_text(order, sa.Numeric) - through_text(previous, sa.Numeric)) == 1
+    type_name = sa.cast(sa.func.pg_typeof(order), sa.Text)
+    numeric_types = ("smallint", "integer", "bigint", "numeric", "real", "double precision")
+    return sa.case(
+        *((type_name == name, condition) for name, condition in days.items()),
+        (type_name.in_(numeric_types), numeric),
+        else_=naive,
+    )
 
 
 class TotalMovesByNet(MulticolumnMapMetricProvider):
@@ -243,6 +368,52 @@ class TotalMovesByNet(MulticolumnMapMetricProvider):
         judged = follows.fillna(False).astype(bool) & deviation.notna()
         ok = ~judged | (deviation <= allowed)
         return ok.reindex(column_list.index)
+
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(
+        cls,
+        column_list,
+        group_by,
+        order_by,
+        total_column,
+        net_column,
+        absolute_tolerance,
+        relative_tolerance,
+        _table,
+        **kwargs,
+    ) -> Any:
+        keys = _key_labels(list(group_by))
+        total, net = _sql_number(sa.column(total_column)), _sql_number(sa.column(net_column))
+        rows = _sql_rows(
+            _table, {**keys, "_gx_order": sa.column(order_by), "_gx_total": total, "_gx_net": net}, "_gx_series"
+        )
+        # the previous row of the series, as pandas' sort_values([*group_by, order_by]) + groupby().shift()
+        window = {"partition_by": [rows.c[label] for label in keys], "order_by": rows.c._gx_order}
+        series = sa.select(
+            *rows.c,
+            sa.func.lag(rows.c._gx_order).over(**window).label("_gx_previous_order"),
+            sa.func.lag(rows.c._gx_total).over(**window).label("_gx_previous_total"),
+        ).subquery("_gx_series_with_previous")
+        dialect = kwargs["_sqlalchemy_engine"].dialect.name
+        follows = _sql_step_from_previous(series.c._gx_order, series.c._gx_previous_order, dialect)
+        deviation = sa.func.abs((series.c._gx_total - series.c._gx_previous_total) - series.c._gx_net)
+        allowed = sa.func.greatest(
+            float(absolute_tolerance), float(relative_tolerance) * sa.func.abs(series.c._gx_total)
+        )
+        # a comparison with a missing operand is not true: such rows are not judged, as in pandas
+        offending = sa.select(
+            *(part for label in keys for part in _sql_identity(series.c[label])),
+            *_sql_identity(series.c._gx_order),
+            series.c._gx_total,
+            series.c._gx_net,
+        ).where(follows, deviation > allowed)
+        identity = [
+            *(part for key in keys.values() for part in _sql_identity(key)),
+            *_sql_identity(sa.column(order_by)),
+            total,
+            net,
+        ]
+        return sa.or_(total.is_(None), net.is_(None), _sql_row_is_not_in(identity, offending))
 
 
 class ExpectGroupTotalToMoveByNet(MulticolumnMapExpectation):
@@ -302,6 +473,30 @@ class ValuesNotRisingWithinGroups(MulticolumnMapMetricProvider):
         ok = pd.Series(True, index=column_list.index)
         ok.loc[rises[rises].index] = False
         return ok
+
+    @multicolumn_condition_partial(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(cls, column_list, group_by, order_by, value_column, tolerance, _table, **kwargs) -> Any:
+        keys = _key_labels(list(group_by))
+        value = _sql_number(sa.column(value_column))
+        rows = _sql_rows(_table, {**keys, "_gx_order": sa.column(order_by), "_gx_value": value}, "_gx_series")
+        # the previous non-null value: lag over the rows with a value (nulls are skipped, as in pandas)
+        window = {"partition_by": [rows.c[label] for label in keys], "order_by": rows.c._gx_order}
+        series = (
+            sa.select(*rows.c, sa.func.lag(rows.c._gx_value).over(**window).label("_gx_previous_value"))
+            .where(rows.c._gx_value.is_not(None))
+            .subquery("_gx_series_with_previous")
+        )
+        offending = sa.select(
+            *(part for label in keys for part in _sql_identity(series.c[label])),
+            *_sql_identity(series.c._gx_order),
+            series.c._gx_value,
+        ).where(series.c._gx_value > series.c._gx_previous_value + float(tolerance))
+        identity = [
+            *(part for key in keys.values() for part in _sql_identity(key)),
+            *_sql_identity(sa.column(order_by)),
+            value,
+        ]
+        return sa.or_(value.is_(None), _sql_row_is_not_in(identity, offending))
 
 
 class ExpectColumnValuesToNotRiseWithinGroups(MulticolumnMapExpectation):

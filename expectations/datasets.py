@@ -1,16 +1,21 @@
-"""The datasets the suites validate: how ONE partition of each becomes a pandas DataFrame.
+"""The datasets the suites validate: the SQL that reads ONE partition of each.
 
 Every dataset has one suite (`expectations/suites/<dataset>.json`), its key columns (what the runner reports
-for offending rows) and the DuckDB SQL that reads one daily partition D:
+for offending rows) and the SQL that reads one daily partition D:
 
 - raw (before dbt): DuckDB's `read_json` over `<data_dir>/raw/tiktok/<stream>/date=D/account=*/<fetch>.json`,
   keeping the newest complete fetch per account, flattened with `unnest` (an in-memory DuckDB, nothing is
-  written). The column types are those of `dbt_project/macros/raw.sql`.
-- marts: the warehouse opened read-only, rows filtered on the mart's date column (= D, or D-1..D where a rule
-  compares with the day before).
+  written), whichever warehouse the marts live in. The column types are those of `dbt_project/macros/raw.sql`.
+- marts: schema `marts` of the warehouse, rows filtered on the mart's date column (= D, or D-1..D where a rule
+  compares with the day before). One SQL text per mart serves both warehouses: it names the partition date
+  `{partition}`, rendered per dialect by `partition_sql` (DuckDB: the `$partition` parameter; PostgreSQL: a
+  `date 'YYYY-MM-DD'` literal), and otherwise uses SQL both understand.
 
-Only one partition is ever loaded; GX cannot validate DuckDB through SQLAlchemy, so the frame is validated as
-a pandas batch (see DESIGN.md).
+Where the partition is validated depends on the warehouse (see `expectations.runner`): a DuckDB partition is
+loaded as a pandas DataFrame (`load_partition`, the warehouse opened read-only; GX cannot validate DuckDB
+through SQLAlchemy, see DESIGN.md); a PostgreSQL mart partition is validated inside PostgreSQL by GX's SQL
+engine with the `postgres` rendering of the SQL as a query asset, so its rows are never loaded into Python.
+Either way one partition at a time.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ class Dataset:
     key_columns: tuple[str, ...]
     date_filter: str
     sql: Callable[[list[str]], str]
-    """The SQL for the partition; raw SQL gets the partition's fetch files, mart SQL uses $partition."""
+    """The SQL for the partition; raw SQL gets the partition's fetch files, mart SQL names `{partition}`."""
     stream: str | None = None  # raw only: the landing stream read
 
 
@@ -196,21 +201,35 @@ def _raw_video_breakdowns_sql(files: list[str]) -> str:
 # --- marts (the warehouse, schema `marts`) -----------------------------------------------------------------
 
 
+PARTITION = "{partition}"
+"""Where mart SQL names the partition date (rendered per dialect by `partition_sql`)."""
+DIALECTS = ("duckdb", "postgres")
+
+
 def _mart_sql(sql: str) -> Callable[[list[str]], str]:
     return lambda _files: sql
 
 
+def _partition_date(partition: date, dialect: str) -> str:
+    """The partition date as a SQL date expression of `dialect`."""
+    if dialect == "duckdb":
+        return "$partition::date"  # bound by load_partition
+    if dialect == "postgres":
+        return f"date '{partition.isoformat()}'"
+    raise ValueError(f"unknown SQL dialect {dialect!r}; expected one of {DIALECTS}")
+
+
 _ACCOUNT_DAILY_SQL = """
-    select *, metric_date = $partition::date as in_partition
+    select *, metric_date = {partition} as in_partition
     from marts.fct_tiktok_account_daily
-    where metric_date between $partition::date - 1 and $partition::date
+    where metric_date between {partition} - 1 and {partition}
 """
 
 _ACCOUNTS_SQL = """
     with audience as (
         select business_id, count(*) as audience_rows
         from marts.fct_tiktok_account_audience
-        where snapshot_date = $partition
+        where snapshot_date = {partition}
         group by business_id
     )
     select
@@ -226,11 +245,11 @@ _ACCOUNTS_SQL = """
         accounts.latest_snapshot_date,
         coalesce(audience.audience_rows, 0) as audience_rows_on_partition,
         -- audience rows on D while D is the snapshot the dim (and its eligibility) describes
-        coalesce(accounts.latest_snapshot_date = $partition and audience.audience_rows > 0, false)
+        coalesce(accounts.latest_snapshot_date = {partition} and audience.audience_rows > 0, false)
             as has_audience_rows_on_partition
     from marts.dim_tiktok_accounts as accounts
     left join audience on audience.business_id = accounts.business_id
-    where accounts.first_snapshot_date <= $partition
+    where accounts.first_snapshot_date <= {partition}
 """
 
 _ACCOUNT_AUDIENCE_SQL = """
@@ -247,14 +266,14 @@ _ACCOUNT_AUDIENCE_SQL = """
         audience.fetch_id
     from marts.fct_tiktok_account_audience as audience
     left join marts.dim_tiktok_accounts as accounts on accounts.business_id = audience.business_id
-    where audience.snapshot_date = $partition
+    where audience.snapshot_date = {partition}
 """
 
-_VIDEO_DAILY_SQL = "select * from marts.fct_tiktok_video_daily where snapshot_date = $partition"
-_VIDEO_AUDIENCE_SQL = "select * from marts.fct_tiktok_video_audience where snapshot_date = $partition"
-_VIDEO_RETENTION_SQL = "select * from marts.fct_tiktok_video_retention where snapshot_date = $partition"
-_ACTIVITY_SQL = "select * from marts.fct_tiktok_audience_activity_hourly where activity_date = $partition"
-_COMMENTS_SQL = "select * from marts.fct_tiktok_comments where last_seen_date = $partition"
+_VIDEO_DAILY_SQL = "select * from marts.fct_tiktok_video_daily where snapshot_date = {partition}"
+_VIDEO_AUDIENCE_SQL = "select * from marts.fct_tiktok_video_audience where snapshot_date = {partition}"
+_VIDEO_RETENTION_SQL = "select * from marts.fct_tiktok_video_retention where snapshot_date = {partition}"
+_ACTIVITY_SQL = "select * from marts.fct_tiktok_audience_activity_hourly where activity_date = {partition}"
+_COMMENTS_SQL = "select * from marts.fct_tiktok_comments where last_seen_date = {partition}"
 
 
 DATASETS: dict[str, Dataset] = {
@@ -402,22 +421,29 @@ def raw_partition_files(data_dir: Path, stream: str, partition: date) -> list[st
     return sorted(str(path) for path in folder.glob("account=*/[0-9]*.json"))
 
 
-def partition_sql(dataset: str, partition: date, data_dir: Path | None = None) -> str:
-    """The SQL that reads one partition of `dataset` (mart SQL keeps the `$partition` parameter)."""
+def partition_sql(dataset: str, partition: date, data_dir: Path | None = None, *, dialect: str = "duckdb") -> str:
+    """The SQL that reads one partition of `dataset` in `dialect` ("duckdb" or "postgres").
+
+    DuckDB mart SQL keeps the `$partition` parameter (bind the partition date); PostgreSQL mart SQL has the date
+    as a literal. Raw datasets read landing files with DuckDB only.
+    """
     spec = get_dataset(dataset)
-    files: list[str] = []
+    partition_date = _partition_date(partition, dialect)
     if spec.stream is not None:
+        if dialect != "duckdb":
+            raise ValueError(f"{dataset} reads raw landing files with DuckDB: there is no {dialect} SQL for it")
         if data_dir is None:
             raise ValueError(f"{dataset} reads raw files: data_dir is required")
-        files = raw_partition_files(data_dir, spec.stream, partition)
-    return spec.sql(files)
+        return spec.sql(raw_partition_files(data_dir, spec.stream, partition))
+    return spec.sql([]).replace(PARTITION, partition_date)
 
 
 def load_partition(dataset: str, partition: date, warehouse: Path, data_dir: Path) -> pd.DataFrame:
     """One partition of `dataset` as a pandas DataFrame (raw: from the landing files, marts: from the warehouse).
 
-    Raw datasets are read by an in-memory DuckDB; marts from `warehouse` opened read-only. An empty partition
-    gives an empty frame with the dataset's columns.
+    Raw datasets are read by an in-memory DuckDB; marts from the DuckDB file `warehouse` opened read-only (a
+    PostgreSQL warehouse is validated in place, not loaded: see `expectations.runner`). An empty partition gives
+    an empty frame with the dataset's columns.
     """
     spec = get_dataset(dataset)
     sql = partition_sql(dataset, partition, data_dir)

@@ -3,11 +3,33 @@
     result = validate_partition("fct_tiktok_video_daily", date(2026, 11, 12),
                                 warehouse=Path(".../warehouse.duckdb"), data_dir=Path(".../data"),
                                 docs_dir=Path(".../data/quality"))
+    result = validate_partition("fct_tiktok_video_daily", date(2026, 11, 12),
+                                warehouse=URL.create("postgresql+psycopg2", username=..., password=..., ...),
+                                data_dir=Path(".../data"))           # settings.warehouse().location gives either
     result.errors      # failed ERROR-severity expectations: block downstream
     result.warnings    # failed WARN-severity expectations
 
-The frame is validated as a pandas batch by an ephemeral GX context (one per docs_dir, reused) whose
-validation results store and Data Docs site are folders under `docs_dir`:
+Two engines, one suite file per dataset, the same outcomes:
+- pandas: raw datasets (landing files read by DuckDB) and marts of a DuckDB warehouse (a `pathlib.Path`) are
+  loaded one partition at a time as a pandas DataFrame and validated as a pandas batch (GX's SQL engine
+  fails on DuckDB, see DESIGN.md).
+- SQL: marts of a PostgreSQL warehouse (a `sqlalchemy.engine.URL`) are validated inside PostgreSQL by GX's
+  SQL engine: the partition's SQL (`datasets.partition_sql(..., dialect="postgres")`) becomes a query asset
+  `<dataset>__<partition>` of a Postgres datasource (one per docs_dir and URL, reused; the asset is removed
+  after the validation), and every metric is a query pushed down to the database; only counts and the
+  sampled offending keys come back. GX materialises the batch as a temporary table
+  (`create_temp_table=True`): for a bare query asset it would learn the columns by running the query and
+  downloading its whole result (four times per validation); a temporary table is reflected instead, and the
+  metrics scan the partition rather than re-running its joins. The table lives in the session of the
+  datasource's single pooled connection (so every metric sees it), is analysed, and is dropped afterwards;
+  the database user needs the TEMP privilege (PUBLIC has it by default; a hot standby has no temp tables).
+  The password never reaches GX's configuration: the datasource's connection string is the template
+  `${TIKTOK_QUALITY_WAREHOUSE_URL_<n>}`, resolved from the context's in-memory runtime environment only when
+  the engine is created; GX serialises the template, never the value. Error messages and stored results are
+  scrubbed of it as a second line of defence.
+
+Both run in an ephemeral GX context (one per docs_dir, reused) whose validation results store and Data Docs
+site are folders under `docs_dir`:
 
     <docs_dir>/validations/<suite>/<run>/<time>/<partition>.json      (the last HISTORY_LIMIT per suite)
     <docs_dir>/data_docs/local_site/index.html                        (the Data Docs site)
@@ -31,13 +53,14 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, quote_plus, unquote, urlparse
 
 # before GX is imported: no usage statistics leave the machine
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
 import pandas as pd  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import (  # noqa: E402
     DataContextConfig,
@@ -48,10 +71,19 @@ from great_expectations.data_context.types.resource_identifiers import (  # noqa
     ExpectationSuiteIdentifier,
     ValidationResultIdentifier,
 )
+from great_expectations.metrics import BatchRowCount  # noqa: E402
 from great_expectations.render.renderer.site_builder import SiteBuilder  # noqa: E402
+from sqlalchemy.engine import URL, make_url  # noqa: E402
 
 from expectations import custom  # noqa: E402,F401  (registers the custom expectations with GX)
-from expectations.datasets import DATASETS, SUITES_DIR, get_dataset, load_partition, suite_path  # noqa: E402,F401
+from expectations.datasets import (  # noqa: E402,F401
+    DATASETS,
+    SUITES_DIR,
+    get_dataset,
+    load_partition,
+    partition_sql,
+    suite_path,
+)
 from expectations.rules import RULES  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -62,6 +94,10 @@ SAMPLE_SIZE = 10
 """Offending rows whose keys a result carries per expectation."""
 SITE_NAME = "local_site"
 DATASOURCE_NAME = "tiktok_quality"
+SQL_DATASOURCE_NAME = "tiktok_warehouse"
+"""PostgreSQL datasources are named `tiktok_warehouse_<n>` (n-th warehouse URL seen under a docs_dir)."""
+_URL_VARIABLE = "TIKTOK_QUALITY_WAREHOUSE_URL_{}"
+"""The GX config variable (in the context's runtime environment only) holding warehouse n's full URL."""
 
 _contexts: dict[Path, _Quality] = {}
 _contexts_lock = threading.Lock()
@@ -198,6 +234,14 @@ def _context_config(docs_dir: Path) -> DataContextConfig:
     )
 
 
+@dataclass(frozen=True)
+class _SqlWarehouse:
+    """A PostgreSQL warehouse's GX datasource and the forms of its password to keep out of anything written."""
+
+    datasource: Any
+    secrets: tuple[str, ...]
+
+
 @dataclass
 class _Quality:
     """One GX context per docs_dir, with its suites, pandas assets and a reusable Data Docs site builder."""
@@ -207,6 +251,14 @@ class _Quality:
     suites: dict[str, gx.ExpectationSuite]
     batch_definitions: dict[str, Any]
     site_builder: Any  # kept: a new SiteBuilder recompiles every Jinja template (most of a docs build)
+    runtime_environment: dict[str, str]
+    """GX's config variables of this context (the warehouses' URLs): in memory only, never serialised."""
+    warehouses: dict[str, _SqlWarehouse] = field(default_factory=dict)
+    """PostgreSQL datasources by full URL (reused across validations)."""
+    asset_users: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Validations using each (datasource, query asset) now: the asset is removed when the last one ends."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Serialises changes to the context's datasources and assets."""
     suite_pages_built: bool = False
 
 
@@ -216,7 +268,11 @@ def _quality(docs_dir: Path) -> _Quality:
         quality = _contexts.get(docs_dir)
         if quality is None:
             docs_dir.mkdir(parents=True, exist_ok=True)
-            context = gx.get_context(mode="ephemeral", project_config=_context_config(docs_dir))
+            # GX keeps (and reads its ${VAR} substitutions from) this very dict: warehouse URLs are added later
+            runtime_environment: dict[str, str] = {}
+            context = gx.get_context(
+                mode="ephemeral", project_config=_context_config(docs_dir), runtime_environment=runtime_environment
+            )
             datasource = context.data_sources.add_pandas(DATASOURCE_NAME)
             suites, batch_definitions = {}, {}
             for name in DATASETS:
@@ -225,13 +281,14 @@ def _quality(docs_dir: Path) -> _Quality:
                 batch_definitions[name] = asset.add_batch_definition_whole_dataframe("partition")
             site_config = {key: value for key, value in _site_config(docs_dir).items() if key != "class_name"}
             site_builder = SiteBuilder(data_context=context, site_name=SITE_NAME, **site_config)
-            quality = _Quality(docs_dir, context, suites, batch_definitions, site_builder)
+            quality = _Quality(docs_dir, context, suites, batch_definitions, site_builder, runtime_environment)
             _contexts[docs_dir] = quality
         return quality
 
 
 def get_context(docs_dir: Path) -> Any:
-    """The (cached) ephemeral GX context publishing under `docs_dir`: every suite, a pandas asset per dataset.
+    """The (cached) ephemeral GX context publishing under `docs_dir`: every suite, a pandas asset per dataset
+    (and, once a PostgreSQL warehouse has been validated, its SQL datasource).
 
     Its validation results store is `<docs_dir>/validations`, its Data Docs site `<docs_dir>/data_docs/local_site`
     (so `get_context(docs_dir).build_data_docs()` rebuilds the whole site).
@@ -292,8 +349,15 @@ def _outcome(result: Any, key_columns: list[str]) -> ExpectationOutcome:
     rule_id = meta.get("rule_id", "")
     rule = RULES.get(rule_id)
     details = result.result or {}
+    rows = details.get("partial_unexpected_index_list")
+    if rows is None and key_columns:
+        # GX's SQL engine gives no index list for compound-column uniqueness; its offending values (the
+        # expectation's columns) are the keys when those columns include every key column
+        values = details.get("partial_unexpected_list") or []
+        if all(isinstance(value, dict) and set(key_columns) <= set(value) for value in values):
+            rows = values
     samples = []
-    for row in (details.get("partial_unexpected_index_list") or [])[:SAMPLE_SIZE]:
+    for row in (rows or [])[:SAMPLE_SIZE]:
         if isinstance(row, dict):
             samples.append({key: _plain(row.get(key)) for key in key_columns})
     return ExpectationOutcome(
@@ -372,6 +436,13 @@ def _as_date(partition: date | str) -> date:
     return date.fromisoformat(str(partition))
 
 
+def _result_format(key_columns: list[str]) -> dict[str, Any]:
+    result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+    if key_columns:
+        result_format["unexpected_index_column_names"] = key_columns
+    return result_format
+
+
 def validate_frame(
     dataset: str,
     frame: pd.DataFrame,
@@ -381,7 +452,7 @@ def validate_frame(
     build_docs: bool = True,
     history: int = HISTORY_LIMIT,
 ) -> SuiteResult:
-    """Validate an in-memory frame (one partition of `dataset`) against the dataset's suite.
+    """Validate an in-memory frame (one partition of `dataset`) against the dataset's suite (pandas engine).
 
     With `build_docs`, the result is stored under docs_dir (keeping the last `history` per suite) and its Data
     Docs page and the index are rebuilt.
@@ -389,13 +460,25 @@ def validate_frame(
     spec = get_dataset(dataset)
     partition = _as_date(partition)
     quality = _quality(Path(docs_dir))
-    suite = quality.suites[spec.name]
     key_columns = [column for column in spec.key_columns if column in frame.columns]
     batch = quality.batch_definitions[spec.name].get_batch(batch_parameters={"dataframe": frame})
-    result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-    if key_columns:
-        result_format["unexpected_index_column_names"] = key_columns
-    result = batch.validate(suite, result_format=result_format)
+    result = batch.validate(quality.suites[spec.name], result_format=_result_format(key_columns))
+    return _conclude(quality, spec.name, partition, result, key_columns, len(frame), build_docs, history)
+
+
+def _conclude(
+    quality: _Quality,
+    dataset: str,
+    partition: date,
+    result: Any,
+    key_columns: list[str],
+    row_count: int,
+    build_docs: bool,
+    history: int,
+) -> SuiteResult:
+    """The SuiteResult of a GX suite validation result (either engine), published to Data Docs if asked."""
+    spec = get_dataset(dataset)
+    suite = quality.suites[spec.name]
     validated_at = datetime.now(UTC)
     # as a ValidationDefinition does, so Data Docs show the run (name = dataset and partition) and its time
     run_id = RunIdentifier(run_name=f"{spec.name}__{partition.isoformat()}", run_time=validated_at)
@@ -411,7 +494,7 @@ def validate_frame(
         suite_name=suite.name,
         partition=partition,
         success=all(outcome.success for outcome in outcomes),
-        row_count=len(frame),
+        row_count=row_count,
         key_columns=tuple(key_columns),
         expectations=outcomes,
         docs_page=docs_page,
@@ -421,30 +504,210 @@ def validate_frame(
     )
 
 
+# --- PostgreSQL: GX's SQL engine -------------------------------------------------------------------------------
+
+
+def _as_warehouse(warehouse: Path | URL | str) -> Path | URL:
+    """A DuckDB file (a path) or a PostgreSQL URL (a sqlalchemy URL, or text with a scheme)."""
+    if isinstance(warehouse, URL):
+        return warehouse
+    if isinstance(warehouse, str) and "://" in warehouse:
+        return make_url(warehouse)
+    return Path(warehouse)
+
+
+def _secrets(url: URL) -> tuple[str, ...]:
+    """The forms in which the URL's password could appear in text (raw, URL-escaped, the full URL)."""
+    if not url.password:
+        return ()
+    password = str(url.password)
+    forms = {password, quote(password, safe=""), quote_plus(password), url.render_as_string(hide_password=False)}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` (text, or dicts/lists of it) with every secret replaced by ***."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "***")
+        return value
+    if isinstance(value, dict):
+        return {key: _redact(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact(item, secrets) for item in value)
+    return value
+
+
+class WarehouseValidationError(RuntimeError):
+    """Validating in the PostgreSQL warehouse failed; the message is the cause's, with the password masked."""
+
+
+@contextlib.contextmanager
+def _no_password_in_errors(secrets: tuple[str, ...]) -> Iterator[None]:
+    """Re-raise an error whose message (or a cause's) shows the password as one that does not."""
+    try:
+        yield
+    except Exception as error:
+        chain, seen = [], error
+        while seen is not None and len(chain) < 20:
+            chain.append(seen)
+            seen = seen.__cause__ or seen.__context__
+        if secrets and any(secret in f"{link!r} {link}" for link in chain for secret in secrets):
+            raise WarehouseValidationError(_redact(f"{type(error).__name__}: {error}", secrets)) from None
+        raise
+
+
+def _sql_warehouse(quality: _Quality, url: URL) -> _SqlWarehouse:
+    """The context's Postgres datasource for `url` (created on first use, then reused)."""
+    if not url.drivername.startswith("postgresql"):
+        raise ValueError(f"only PostgreSQL warehouses are validated through SQL, not {url.drivername!r}")
+    full_url = url.render_as_string(hide_password=False)
+    with quality.lock:
+        warehouse = quality.warehouses.get(full_url)
+        if warehouse is None:
+            number = len(quality.warehouses) + 1
+            variable = _URL_VARIABLE.format(number)
+            quality.runtime_environment[variable] = full_url
+            try:  # GX connects once here (and keeps nothing when that fails)
+                datasource = quality.context.data_sources.add_postgres(
+                    f"{SQL_DATASOURCE_NAME}_{number}",
+                    connection_string="${" + variable + "}",
+                    create_temp_table=True,
+                    kwargs={"pool_size": 1, "max_overflow": 0},
+                )
+            except BaseException:
+                del quality.runtime_environment[variable]
+                raise
+            warehouse = _SqlWarehouse(datasource, _secrets(url))
+            quality.warehouses[full_url] = warehouse
+        return warehouse
+
+
+def _acquire_query_asset(quality: _Quality, datasource: Any, name: str, sql: str) -> Any:
+    """The query asset `name` of the partition's SQL (shared by concurrent validations of the same partition)."""
+    with quality.lock:
+        users = quality.asset_users.get((datasource.name, name), 0)
+        if users:
+            asset = datasource.get_asset(name)
+        else:
+            # a query asset must start with SELECT: the mart SQL (which may start with WITH) as a subquery
+            asset = datasource.add_query_asset(name, query=f"select * from (\n{sql}\n) as partition_rows")
+            asset.add_batch_definition_whole_table("partition")
+        quality.asset_users[(datasource.name, name)] = users + 1
+        return asset
+
+
+def _release_query_asset(quality: _Quality, datasource: Any, name: str) -> None:
+    """Remove the asset once no validation uses it: the datasource keeps no asset per partition."""
+    with quality.lock:
+        users = quality.asset_users.pop((datasource.name, name), 1) - 1
+        if users:
+            quality.asset_users[(datasource.name, name)] = users
+        else:
+            with contextlib.suppress(LookupError):
+                datasource.delete_asset(name)
+
+
+def _temporary_table(batch: Any) -> str | None:
+    """The name of the temporary table GX created for the batch (None if it made none)."""
+    table = getattr(batch.data, "selectable", None)
+    return table.name if isinstance(table, sa.Table) and table.name.startswith("gx_temp_") else None
+
+
+def _on_temporary_table(batch: Any, statement: str) -> None:
+    """Run `statement` ({table}: the batch's temporary table) in the batch's session, if there is such a table."""
+    name = _temporary_table(batch)
+    if name is not None:
+        batch.data.execution_engine.execute_query_in_transaction(sa.text(statement.format(table=f'"{name}"')))
+
+
+def _redact_result(result: Any, secrets: tuple[str, ...]) -> None:
+    """Mask the password in the texts a validation result stores (errors, tracebacks, the batch's query)."""
+    if not secrets:
+        return
+    for expectation_result in result.results:
+        info = expectation_result.exception_info
+        if info and _redact(info, secrets) != info:
+            expectation_result.exception_info = _redact(info, secrets)
+    for key in ("batch_spec", "active_batch_definition"):
+        if key in result.meta and _redact(result.meta[key], secrets) != result.meta[key]:
+            result.meta[key] = _redact(result.meta[key], secrets)
+
+
+def validate_in_warehouse(
+    dataset: str,
+    partition: date | str,
+    url: URL,
+    docs_dir: Path,
+    *,
+    build_docs: bool = True,
+    history: int = HISTORY_LIMIT,
+) -> SuiteResult:
+    """Validate ONE partition of the mart `dataset` inside the PostgreSQL warehouse at `url` (GX's SQL engine).
+
+    The partition's SQL is a query asset `<dataset>__<partition>` of the warehouse's datasource, materialised
+    by GX as a temporary table; both are removed once validated (the datasource, its engine and connection
+    stay for the next partition). Same SuiteResult as the pandas path: row_count is the partition query's rows,
+    sample_keys the dataset's key columns of up to SAMPLE_SIZE offending rows.
+    """
+    spec = get_dataset(dataset)
+    if spec.layer != "mart":
+        raise ValueError(f"{dataset} is read from landing files, not the warehouse: use validate_partition")
+    partition = _as_date(partition)
+    quality = _quality(Path(docs_dir))
+    with _no_password_in_errors(_secrets(url)):
+        warehouse = _sql_warehouse(quality, url)
+        datasource = warehouse.datasource
+        sql = partition_sql(spec.name, partition, dialect="postgres").strip()
+        asset_name = f"{spec.name}__{partition.isoformat()}"
+        asset = _acquire_query_asset(quality, datasource, asset_name, sql)
+        try:
+            with quality.lock:  # the batch: the partition as a temporary table (created in the database by GX)
+                batch = asset.get_batch_definition("partition").get_batch()
+            try:
+                _on_temporary_table(batch, "analyze {table}")  # statistics for the planner (no autovacuum there)
+                key_columns = [column for column in spec.key_columns if column in batch.columns()]
+                row_count = batch.compute_metrics(BatchRowCount())
+                if not isinstance(getattr(row_count, "value", None), int):
+                    raise RuntimeError(f"counting the rows of {asset_name} failed: {row_count}")
+                result = batch.validate(quality.suites[spec.name], result_format=_result_format(key_columns))
+            finally:  # the session (the datasource's one pooled connection) lives on
+                _on_temporary_table(batch, "drop table if exists {table}")
+        finally:
+            _release_query_asset(quality, datasource, asset_name)
+        _redact_result(result, warehouse.secrets)
+        return _conclude(quality, spec.name, partition, result, key_columns, row_count.value, build_docs, history)
+
+
 def validate_partition(
     dataset: str,
     partition: date | str,
     *,
-    warehouse: Path,
+    warehouse: Path | URL,
     data_dir: Path,
     docs_dir: Path | None = None,
     build_docs: bool = True,
     history: int = HISTORY_LIMIT,
 ) -> SuiteResult:
-    """Load ONE partition of `dataset` (raw files under data_dir, or the warehouse read-only) and validate it.
+    """Validate ONE partition of `dataset`; `warehouse` is `settings.warehouse().location`.
+
+    - raw datasets: the landing files under data_dir, loaded by DuckDB and validated as a pandas batch;
+    - marts, `warehouse` a DuckDB file (Path): loaded from it (read-only) and validated as a pandas batch;
+    - marts, `warehouse` a PostgreSQL `sqlalchemy.engine.URL`: validated in the database by GX's SQL engine
+      (`validate_in_warehouse`); the URL's password stays out of Data Docs, stored results, logs and errors.
 
     docs_dir defaults to `<data_dir>/quality` ($TIKTOK_DATA_DIR/quality).
     """
     partition = _as_date(partition)
-    frame = load_partition(dataset, partition, Path(warehouse), Path(data_dir))
+    docs = Path(docs_dir) if docs_dir is not None else Path(data_dir) / "quality"
+    location = _as_warehouse(warehouse)
+    if isinstance(location, URL) and get_dataset(dataset).layer == "mart":
+        return validate_in_warehouse(dataset, partition, location, docs, build_docs=build_docs, history=history)
+    # a raw dataset reads landing files only: it never opens the warehouse, whichever it is
+    frame = load_partition(
+        dataset, partition, location if isinstance(location, Path) else Path(data_dir), Path(data_dir)
+    )
     try:
-        return validate_frame(
-            dataset,
-            frame,
-            partition,
-            Path(docs_dir) if docs_dir is not None else Path(data_dir) / "quality",
-            build_docs=build_docs,
-            history=history,
-        )
+        return validate_frame(dataset, frame, partition, docs, build_docs=build_docs, history=history)
     finally:
         del frame

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -44,6 +44,9 @@ from tests.expectations.test_rules import (
     where,
 )
 from tests.postgres_server import PostgresServer
+
+# GX's own SQL for compound-column uniqueness under a row_condition (not this project's code)
+pytestmark = pytest.mark.filterwarnings("ignore:Implicit coercion of SELECT:sqlalchemy.exc.SADeprecationWarning")
 
 # --- the marts' tables (the columns the datasets read; types of the dbt contracts, _*__models.yml) --------------
 
@@ -153,13 +156,8 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("quality_pg")
 
 
-def write_marts(
-    pg: tuple[PostgresServer, URL], duckdb_file: Path, tables: Tables, *, sql: tuple[str, ...] = ()
-) -> None:
-    """The same rows in `marts` of the PostgreSQL database and of a fresh DuckDB file (every mart table exists).
-
-    `sql`: statements run in both after the rows are loaded (they must be valid in both dialects).
-    """
+def write_marts(pg: tuple[PostgresServer, URL], duckdb_file: Path, tables: Tables) -> None:
+    """The same rows in `marts` of the PostgreSQL database and of a fresh DuckDB file (every mart table exists)."""
     server, url = pg
     columns = {table: dict(TABLES[table]) for table in TABLES}
     for table, frame in tables.items():  # a scenario may drop a column
@@ -174,8 +172,6 @@ def write_marts(
                     names = list(table_columns)
                     insert = f"insert into marts.{table} ({', '.join(names)}) values %s"
                     execute_values(cursor, insert, _rows(tables[table], names))
-            for statement in sql:
-                cursor.execute(statement)
     finally:
         connection.close()
     duckdb_file.unlink(missing_ok=True)
@@ -190,8 +186,6 @@ def write_marts(
                     f"insert into marts.{table} ({', '.join(names)}) values ({placeholders})",
                     _rows(tables[table], names),
                 )
-        for statement in sql:
-            con.execute(statement)
 
 
 # --- from a dataset's rows (test_rules' frames, as the loaders return them) to the mart tables behind them ------------
@@ -324,9 +318,7 @@ def test_a_violation_fails_the_same_way_in_postgres(
     assert in_postgres.blocking == (RULES[rule_id].severity == "ERROR")
 
 
-# --- the custom expectations' edge cases (nulls, gaps, tolerances) ------------------------------------------------------
-
-Scenario = tuple[str, Callable[[], pd.DataFrame], dict[str, int], list[dict]]
+# --- the custom expectations' edge cases (nulls, gaps, tolerances) ---------------------------------------------------
 
 
 def _video_audience(changes: dict[tuple[str, str], float]) -> pd.DataFrame:
@@ -404,11 +396,6 @@ def _null_item_retention() -> pd.DataFrame:
         _retention({(ITEM_2, 4): 0.9}), where(CLEAN["fct_tiktok_video_retention"](), item_id=ITEM_2), item_id=None
     )
     return frame
-
-
-def _key(dataset: str, **values) -> dict:
-    base = {"snapshot_date": D.isoformat()} if dataset != "fct_tiktok_account_daily" else {}
-    return {**base, **values}
 
 
 EDGE_CASES = [
@@ -518,7 +505,7 @@ def test_a_missing_column_fails_loudly_in_postgres_too(pg, tmp_path: Path, docs:
     assert outcome.exception and in_postgres.blocking
 
 
-# --- the SQL path: one SQL text per mart, pushed down, no password anywhere ---------------------------------------------
+# --- the SQL path: one SQL text per mart, pushed down, no password anywhere ------------------------------------------
 
 
 def test_one_sql_text_per_mart_renders_both_dialects() -> None:
@@ -529,6 +516,12 @@ def test_one_sql_text_per_mart_renders_both_dialects() -> None:
         assert duck.replace("$partition::date", "date '2026-11-12'") == postgres
     with pytest.raises(ValueError, match="DuckDB"):
         partition_sql("raw_tiktok_account", D, Path("."), dialect="postgres")
+
+
+def test_raw_datasets_read_landing_files_whatever_the_warehouse(pg, tmp_path: Path, docs: Path) -> None:
+    """A raw partition is read by DuckDB from data_dir (here: none landed), never from the PostgreSQL URL."""
+    result = validate_partition("raw_tiktok_videos", D, warehouse=pg[1], data_dir=tmp_path, docs_dir=docs)
+    assert result.success and result.row_count == 0 and result.dataset == "raw_tiktok_videos"
 
 
 _BIG_RETENTION = """
@@ -542,7 +535,7 @@ _BIG_RETENTION = """
 def test_the_work_is_pushed_down_to_postgres(pg, tmp_path: Path, docs: Path) -> None:
     """40,000 rows in the partition; GX's SQL engine fetches a handful (counts, ten sampled keys)."""
     duckdb_sql = _BIG_RETENTION.replace("generate_series(0, 39999)", "range(40000)").replace("i / 50", "i // 50")
-    write_marts(pg, tmp_path / "warehouse.duckdb", {}, sql=())
+    write_marts(pg, tmp_path / "warehouse.duckdb", {})
     server, url = pg
     connection = psycopg2.connect(**server.connect_args(url))
     with connection, connection.cursor() as cursor:
@@ -575,6 +568,15 @@ def test_the_work_is_pushed_down_to_postgres(pg, tmp_path: Path, docs: Path) -> 
         build_docs=False,
     )
 
+    # GX keeps a context's last pandas batch: leave a small one (test_rules counts big frames left in the process)
+    validate_partition(
+        "fct_tiktok_video_retention",
+        D,
+        warehouse=tmp_path / "warehouse.duckdb",
+        data_dir=tmp_path,
+        docs_dir=docs,
+        build_docs=False,
+    )
     assert in_postgres.row_count == in_duckdb.row_count == 40_000
     # 20 posts rise at second 7; both engines count them, each samples ten of them
     assert in_postgres.failed_rules() == in_duckdb.failed_rules() == {"retention_does_not_rise": 20}
@@ -653,3 +655,64 @@ def test_an_error_showing_the_password_is_masked() -> None:
     assert str(error) == "RuntimeError: engine failed" and "s3cret-value" not in repr(error)
     assert error.__cause__ is None and error.__suppress_context__  # the chain that shows it is not printed
     assert "s3cret-value" not in "".join(traceback.format_exception_only(error))
+
+
+_PERIODS = {  # four periods per series: 1 -> 2 is a step, 2 -> 3 a step, 3 -> 5 a gap
+    "integer": ["1", "2", "3", "5"],
+    "date": ["date '2026-11-10'", "date '2026-11-11'", "date '2026-11-12'", "date '2026-11-14'"],
+    "timestamp": [f"timestamp '2026-11-{day} 06:00'" for day in (10, 11, 12, 14)],
+    "timestamptz": [f"timestamptz '2026-11-{day} 06:00+00'" for day in (10, 11, 12, 14)],
+}
+
+
+@pytest.mark.parametrize("period_type", list(_PERIODS))
+def test_total_moves_by_net_steps_by_the_period_type_in_sql_as_in_pandas(pg, docs: Path, period_type: str) -> None:
+    """One step is 1 for integer periods and one day for dates and timestamps, in both engines."""
+    import great_expectations as gx
+
+    from expectations.custom import ExpectGroupTotalToMoveByNet
+    from expectations.runner import DATASOURCE_NAME, _on_temporary_table, _quality, _sql_warehouse
+
+    server, url = pg
+    table = f"marts.series_{period_type}"
+    totals = [(100, 10), (110, 10), (200, 10), (300, 10)]  # the move into period 3 is 90, its net 10
+    values = ", ".join(
+        f"({account}, {period}, {total}, {net})"
+        for account in ("'a'", "null")
+        for period, (total, net) in zip(_PERIODS[period_type], totals, strict=True)
+    )
+    connection = psycopg2.connect(**server.connect_args(url))
+    with connection, connection.cursor() as cursor:
+        cursor.execute("create schema if not exists marts")
+        cursor.execute(f"drop table if exists {table}")
+        cursor.execute(f"create table {table} (account varchar, period {period_type}, total bigint, net bigint)")
+        cursor.execute(f"insert into {table} values {values}")
+    connection.close()
+
+    quality = _quality(docs)
+    expectation = ExpectGroupTotalToMoveByNet(
+        group_by=["account"], order_by="period", total_column="total", net_column="net"
+    )
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": ["account", "period"]}
+    datasource = _sql_warehouse(quality, url).datasource
+    asset = datasource.add_query_asset(f"series_{period_type}", query=f"select * from {table}")
+    try:
+        batch = asset.add_batch_definition_whole_table("all").get_batch()
+        in_sql = batch.validate(expectation, result_format=result_format)
+        _on_temporary_table(batch, "drop table if exists {table}")
+    finally:
+        datasource.delete_asset(f"series_{period_type}")
+    reader = sa.create_engine(url)
+    frame = pd.read_sql(f"select * from {table}", reader)
+    reader.dispose()
+    pandas_source = quality.context.data_sources.get(DATASOURCE_NAME)
+    frame_asset = pandas_source.add_dataframe_asset(f"series_{period_type}")
+    try:
+        batch = frame_asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
+        in_pandas = batch.validate(expectation, result_format=result_format)
+    finally:
+        pandas_source.delete_asset(f"series_{period_type}")
+    assert isinstance(in_sql, gx.core.ExpectationValidationResult) and not in_sql.exception_info.get("raised_exception")
+    assert in_sql.result["unexpected_count"] == in_pandas.result["unexpected_count"] == 2
+    assert sorted(str(row["account"]) for row in in_sql.result["unexpected_index_list"]) == ["None", "a"]
+    assert len({str(row["period"]) for row in in_sql.result["unexpected_index_list"]}) == 1
