@@ -2,23 +2,30 @@
 
 - history: the history workload's first days landed and built, without measuring: `history_7` holds 7 days
   (day 8 is measured later), `history` the days up to the two 30-day backfills that are measured later.
-- memory: the state a full run of the day before leaves at 10x W (post snapshots landed, comments counted),
-  so that the measured day is a steady day rather than the one-off first load of every comment.
+- memory: one day at 10x W, each step in its own process, for its peak resident memory (a size, which other
+  work on the machine does not change, so it is measured here, beside the rest of production). The state a
+  full run of the day before leaves (every post's comments fetched at its snapshot's count) is seeded first,
+  so that the day is a steady day rather than the one-off first load of every comment.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
-from datetime import date, timedelta
+from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
+
+import httpx
 
 from benchmarks import steps
 from benchmarks.simulator import SimulatorProcess
-from benchmarks.workload import Workload, workloads
+from benchmarks.workload import Workload, fetch_time, workloads
 
 BACKFILL_DAYS = 30
+MEMORY_RESULT = "memory_result.json"
 
 
 def _use(data_dir: Path) -> Path:
@@ -45,26 +52,22 @@ def history(root: Path, h: Workload) -> None:
 
 def memory(root: Path, m: Workload) -> None:
     data_dir = _use(root / "memory")
-    before = m.first_day - timedelta(days=1)
-    with SimulatorProcess.for_workload(m, before) as url:
-        steps.land_plain(url, before, streams=("videos",))
-    seed_comment_state(data_dir, before)
-    shutil.rmtree(data_dir / "raw")  # the measured day's build then reads that day only
-    print(f"memory: state of {before} seeded for {m.accounts} accounts", flush=True)
+    with SimulatorProcess.for_workload(m, m.first_day) as url:
+        seed_comment_state(data_dir, url, fetch_time(m.first_day - timedelta(days=1)))
+        print(f"memory: state seeded for {m.accounts} accounts", flush=True)
+        results = steps.day_run(m.first_day, data_dir, url)
+    (root / MEMORY_RESULT).write_text(json.dumps({step: asdict(r) for step, r in results.items()}))
 
 
-def seed_comment_state(data_dir: Path, day: date) -> None:
-    """Every account's comment counts as of its snapshot of `day`: what fetching its comments then records."""
-    from assets.ingestion import latest_videos_snapshot, locked_json
-    from assets.landing import stream_dir
+def seed_comment_state(data_dir: Path, url: str, previous_fetch: float) -> None:
+    """Every account's comments as fetched by the previous day's run: at the counts of its snapshot."""
+    from assets.ingestion import locked_json
 
-    for account_dir in (stream_dir(data_dir, "videos") / f"date={day.isoformat()}").glob("account=*"):
-        business_id = account_dir.name.removeprefix("account=")
-        snapshot = latest_videos_snapshot(data_dir, day, business_id) or []
-        counts = {v["item_id"]: int(v.get("comments") or 0) for v in snapshot}
+    counts = httpx.get(f"{url}/_bench/comment_counts", params={"now": previous_fetch}, timeout=600).json()
+    for business_id, posts in counts.items():
         # the layout of RawFetcher._state_path
         with locked_json(data_dir / "state" / "tiktok" / "comments" / f"{business_id}.json") as state:
-            state["comment_counts"] = {item_id: n for item_id, n in counts.items() if n}
+            state["comment_counts"] = {item_id: n for item_id, n in posts.items() if n}
 
 
 def main(argv: list[str]) -> None:

@@ -7,6 +7,7 @@ processes). Measurement then runs one step at a time, alone on the machine, in t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import economy, steps
+from benchmarks import economy, production, steps
 from benchmarks.report import Figure, format_table, machine_lines, ratio
 from benchmarks.simulator import SimulatorProcess, benchmark_simulator
 from benchmarks.workload import Workload, fetch_time, workloads
@@ -85,7 +86,7 @@ def produce(run: Run, loads: dict[str, Workload], scale: float) -> tuple[int, in
             log.close()
             raise RuntimeError(f"production failed: see {run.root / 'production.log'}")
     log.close()
-    run.progress("history and memory seed produced")
+    run.progress("history produced; memory measured at 10x W")
     return calls
 
 
@@ -213,11 +214,11 @@ def history(run: Run, h: Workload) -> None:
 
 
 def memory(run: Run, m: Workload, w_dbt: steps.StepResult) -> None:
-    """One day at 10x W's accounts, each step in its own process (the state was seeded in production)."""
-    data_dir = _use(run.root / "memory")
-    with SimulatorProcess.for_workload(m, m.first_day) as url:
-        results = steps.day_run(m.first_day, data_dir, url)
-    run.progress(f"memory: {', '.join(f'{n} {r.peak_mb:.0f} MB' for n, r in results.items())}")
+    """Figure 5, from the day at 10x W that production ran (each step in its own process)."""
+    results = {
+        step: steps.StepResult(**values)
+        for step, values in json.loads((run.root / production.MEMORY_RESULT).read_text()).items()
+    }
     run.figures.append(
         Figure(
             5,

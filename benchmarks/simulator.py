@@ -16,6 +16,9 @@ import sys
 from datetime import date
 
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from benchmarks.workload import Workload, fetch_time
 from tiktok_api.simulator import Simulator
@@ -46,12 +49,38 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     simulator = benchmark_simulator(args.accounts, args.posts_per_day, args.created_at, args.now, args.speed, args.seed)
+    simulator.app.router.routes.append(Route("/_bench/comment_counts", _comment_counts(simulator)))
+    # Build every account's posts and follower history now, not inside the first (timed-out) admin call.
+    for account in simulator.world.accounts:
+        simulator.world.visible_posts(account, args.now)
+        simulator.world.followers_now(account, args.now)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
     print(json.dumps({"url": f"http://127.0.0.1:{sock.getsockname()[1]}"}), flush=True)
     config = uvicorn.Config(simulator.app, log_level="warning", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])  # exits on SIGTERM
+
+
+def _comment_counts(simulator: Simulator):  # noqa: ANN202 - a Starlette endpoint
+    """GET /_bench/comment_counts?now=<epoch>: every post's comment count in a snapshot taken at `now`.
+
+    The benchmark's shortcut to the state a previous day's run leaves (comments fetched at these counts),
+    served by the world itself instead of by fetching the previous day's snapshots page by page.
+    """
+
+    async def endpoint(request: Request) -> JSONResponse:
+        now = float(request.query_params["now"])
+        world = simulator.world
+        counts = {}
+        for account in world.accounts:
+            as_of = now - world.post_metrics_lag(account)
+            counts[account.business_id] = {
+                post.item_id: post.metrics(as_of)["comments"] for post in world.visible_posts(account, now)
+            }
+        return JSONResponse(counts)
+
+    return endpoint
 
 
 class SimulatorProcess:
