@@ -165,6 +165,7 @@ def history(run: Run, h: Workload) -> None:
         plain_fetch = sum(steps.land_plain(url, day) for day in plain_days)
         plain_dbt = steps.dbt(data_dir, plain_days[0], plain_days[-1]).seconds
         (run.root / "dagster").mkdir(exist_ok=True)
+        (run.root / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         instance = dg.DagsterInstance.local_temp(str(run.root / "dagster"))
         with open(run.root / "dagster_dbt.log", "w") as dbt_log, redirect_stdout(dbt_log):
             dagster_fetch = sum(steps.land_dagster(url, day, instance) for day in dagster_days)
