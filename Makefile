@@ -42,6 +42,12 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The benchmark (docs/benchmarks.md): `make bench SCALE=0.2` for a quick run; SCALE multiplies W's 20 accounts.
+# It writes under $(TIKTOK_DATA_DIR)/bench only (emptied first), never into the warehouse the demo builds.
+SCALE ?= 1
+bench: manifest
+	$(BIN)/python -m benchmarks --scale $(SCALE)
+
 # Re-resolve the pinned environment after changing pyproject.toml.
 lock: venv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock

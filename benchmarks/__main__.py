@@ -1,0 +1,31 @@
+"""`python -m benchmarks --scale 1.0`: run the benchmark and print its six figures (see docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from benchmarks.workload import PARTITIONS_START
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies W's 20 accounts (default 1)")
+    parser.add_argument("--out", type=Path, help="bench data folder (default $TIKTOK_DATA_DIR/bench), emptied first")
+    args = parser.parse_args(argv)
+    if args.scale <= 0:
+        parser.error("--scale must be positive")
+    # Before Dagster loads: the history's partitions start in 2025, and the user's warehouse is never touched.
+    os.environ["TIKTOK_START_DATE"] = PARTITIONS_START
+    os.environ.pop("TIKTOK_SIMULATOR_FAULTS", None)
+    root = args.out or Path(os.environ.get("TIKTOK_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
+    root = (root if args.out else root / "bench").resolve()
+    from benchmarks import runner
+
+    return runner.main(args.scale, root)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
