@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     # Before Dagster loads: the history's partitions start in 2025, and the user's warehouse is never touched.
     os.environ["TIKTOK_START_DATE"] = PARTITIONS_START
     os.environ.pop("TIKTOK_SIMULATOR_FAULTS", None)
+    os.environ["TIKTOK_WAREHOUSE"] = "duckdb"  # the figures are the embedded default's
     root = args.out or Path(os.environ.get("TIKTOK_DATA_DIR") or Path(__file__).resolve().parent.parent / "data")
     root = (root if args.out else root / "bench").resolve()
     from benchmarks import runner

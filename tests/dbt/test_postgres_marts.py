@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ import duckdb
 import psycopg2
 import pytest
 
+from assets.dbt import DBT_EXECUTABLE, dbt_project
 from tests.dbt.conftest import build_dbt, fetch_time, land
 from tests.postgres_server import PostgresServer, warehouse_env
 from tiktok_api.simulator import Simulator, SimulatorServer
@@ -175,3 +177,18 @@ def test_a_rebuilt_day_changes_nothing(warehouses: Warehouses):
     after = {m: warehouses.postgres_rows(f"select count(*) from marts.{m}")[0][0] for m in MARTS}
     assert after == before
     test_marts_are_equal_row_for_row_on_both_warehouses(warehouses, "fct_tiktok_video_daily")
+
+
+def test_dbt_unit_tests_pass_on_postgres(warehouses: Warehouses, tmp_path: Path):
+    warehouses.use("postgres")
+    try:
+        proc = subprocess.run(
+            [DBT_EXECUTABLE, "test", "--select", "test_type:unit", "--profiles-dir", ".", "--target-path", tmp_path],
+            cwd=dbt_project.project_dir,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        warehouses.use("duckdb")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "Registered adapter: postgres" in proc.stdout and "PASS=" in proc.stdout
