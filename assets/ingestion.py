@@ -251,7 +251,10 @@ class RawFetcher:
             missing = [vid for vid in dict.fromkeys(tracked_ids) if vid not in seen]
             for i in range(0, len(missing), contract.VIDEO_MAX_COUNT):  # tracked posts past the horizon
                 extra = self.client.list_videos(
-                    business_id, contract.VIDEO_FIELDS, video_ids=missing[i : i + 20], max_count=20
+                    business_id,
+                    contract.VIDEO_FIELDS,
+                    video_ids=missing[i : i + contract.VIDEO_MAX_COUNT],
+                    max_count=contract.VIDEO_MAX_COUNT,
                 )
                 outcome.add(extra)
                 pages += extra.pages
