@@ -21,22 +21,13 @@ import pytest
 
 from assets.dbt import DBT_EXECUTABLE, dbt_project
 from tests.dbt.conftest import build_dbt, fetch_time, land
+from tests.dbt.test_marts import MARTS as ALL_MARTS
 from tests.postgres_server import PostgresServer, warehouse_env
 from tiktok_api.simulator import Simulator, SimulatorServer
 
 FIRST_DAY = date(2026, 11, 12)
 DAYS = 3
-MARTS = (
-    "dim_tiktok_accounts",
-    "fct_tiktok_account_daily",
-    "dim_tiktok_videos",
-    "fct_tiktok_video_daily",
-    "fct_tiktok_account_audience",
-    "fct_tiktok_audience_activity_hourly",
-    "fct_tiktok_video_audience",
-    "fct_tiktok_video_retention",
-    "fct_tiktok_comments",
-)
+MARTS = sorted(ALL_MARTS)
 ENV_KEYS = (
     "TIKTOK_DATA_DIR",
     "TIKTOK_DUCKDB_PATH",
