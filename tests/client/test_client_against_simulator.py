@@ -519,15 +519,18 @@ def test_concurrent_40105_in_two_clients_sharing_the_token_file(rig: Rig) -> Non
 def test_burst_of_200_calls_stays_free_of_40100(make_rig: Callable[..., Rig], limiter: str) -> None:
     calls = 200
     if limiter == "scaled_time":
-        # The simulator's clock runs 300x; the client paces itself in API seconds on a matching clock,
-        # with the loopback-jitter allowance the Dagster resource uses.
-        speed = 300.0
+        # The simulator's clock runs 60x (the speed of the Dagster resource's own simulator); the client
+        # paces itself in API seconds on a matching clock. The jitter allowance is 100 ms of real time: at
+        # 60x one API second is 17 ms, so on a loaded 2-core machine a loopback call delayed by a few tens of
+        # ms breaks the 10-calls-a-second window. (The resource keeps 20 ms: a rare 40100 there costs one
+        # penalty wait, which the client handles; what this test checks is the pacing on a scaled clock.)
+        speed = 60.0
         rig = make_rig(speed=speed)
         clock, sleep = scaled_time(speed)
         client = rig.client(
             clock=clock,
             sleep=sleep,
-            rate_limiter=ClientRateLimiter(jitter_allowance=0.02 * speed, clock=clock, sleep=sleep),
+            rate_limiter=ClientRateLimiter(jitter_allowance=0.1 * speed, clock=clock, sleep=sleep),
         )
     else:
         rig = make_rig()
