@@ -97,11 +97,15 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro postgres_raw_type(field_type) -%}
+    {{ 'jsonb' if field_type.startswith('list:') else {'double': 'double precision'}.get(field_type, field_type) }}
+{%- endmacro %}
+
 
 {#- PostgreSQL: the column definition list of a record (its lists stay jsonb until they are unnested). -#}
 {% macro postgres_raw_columns(record) -%}
     {%- for name, type in raw_record_fields(record) -%}
-    "{{ name }}" {{ 'jsonb' if type.startswith('list:') else {'double': 'double precision'}.get(type, type) }}
+    "{{ name }}" {{ postgres_raw_type(type) }}
     {%- if not loop.last %}, {% endif %}
     {%- endfor -%}
 {%- endmacro %}
@@ -180,10 +184,6 @@
     {%- endif %}
 {%- endmacro %}
 
-
-{% macro postgres_raw_type(field_type) -%}
-    {{ 'jsonb' if field_type.startswith('list:') else {'double': 'double precision'}.get(field_type, field_type) }}
-{%- endmacro %}
 
 
 {% macro postgres__raw_pages(stream) -%}

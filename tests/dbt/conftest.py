@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -76,25 +77,31 @@ def land(server: SimulatorServer, day: date) -> None:
     assert result.success, f"landing {day} failed"
 
 
+@contextmanager
+def restored_environment(keys: Iterable[str]) -> Iterator[None]:
+    """Module fixtures change os.environ (dbt runs as a subprocess): put these keys back afterwards."""
+    saved = {key: os.environ.get(key) for key in keys}
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     """Ten days landed and built one partition at a time, as the daily schedule does."""
     data_dir = tmp_path_factory.mktemp("tiktok_data")
-    saved = {k: os.environ.get(k) for k in ("TIKTOK_DATA_DIR", "TIKTOK_DUCKDB_PATH")}
-    os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
-    os.environ.pop("TIKTOK_DUCKDB_PATH", None)
     days = [FIRST_DAY + timedelta(days=i) for i in range(DAYS)]
     simulator = Simulator(seed=42, accounts=4, now=fetch_time(FIRST_DAY), speed=SPEED)
-    with SimulatorServer(simulator) as server:
-        try:
-            for day in days:
-                land(server, day)
-                result = build_dbt(day)
-                assert result.success, f"dbt build of {day} failed"
-            yield Warehouse(data_dir, data_dir / "warehouse.duckdb", server, days)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with restored_environment(("TIKTOK_DATA_DIR", "TIKTOK_DUCKDB_PATH")), SimulatorServer(simulator) as server:
+        os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
+        os.environ.pop("TIKTOK_DUCKDB_PATH", None)
+        for day in days:
+            land(server, day)
+            result = build_dbt(day)
+            assert result.success, f"dbt build of {day} failed"
+        yield Warehouse(data_dir, data_dir / "warehouse.duckdb", server, days)

@@ -20,7 +20,7 @@ import psycopg2
 import pytest
 
 from assets.dbt import DBT_EXECUTABLE, dbt_project
-from tests.dbt.conftest import build_dbt, fetch_time, land
+from tests.dbt.conftest import build_dbt, fetch_time, land, restored_environment
 from tests.dbt.test_marts import MARTS as ALL_MARTS
 from tests.postgres_server import PostgresServer, warehouse_env
 from tiktok_api.simulator import Simulator, SimulatorServer
@@ -76,25 +76,17 @@ class Warehouses:
 def warehouses(tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer) -> Iterator[Warehouses]:
     data_dir = tmp_path_factory.mktemp("tiktok_pg_data")
     url = postgres_server.create_database("tiktok_marts_equal")
-    saved = {key: os.environ.get(key) for key in ENV_KEYS}
-    os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
     built = Warehouses(data_dir, data_dir / "warehouse.duckdb", warehouse_env(url), postgres_server.connect_args(url))
     simulator = Simulator(seed=7, accounts=4, now=fetch_time(FIRST_DAY), speed=600.0)
-    try:
-        with SimulatorServer(simulator) as server:
-            for day in (FIRST_DAY + timedelta(days=i) for i in range(DAYS)):
-                land(server, day)
-                for kind in ("duckdb", "postgres"):
-                    built.use(kind)
-                    result = build_dbt(day)
-                    assert result.success, f"dbt build of {day} on {kind} failed"
+    with restored_environment(ENV_KEYS), SimulatorServer(simulator) as server:
+        os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
+        for day in (FIRST_DAY + timedelta(days=i) for i in range(DAYS)):
+            land(server, day)
+            for kind in ("duckdb", "postgres"):
+                built.use(kind)
+                result = build_dbt(day)
+                assert result.success, f"dbt build of {day} on {kind} failed"
         yield built
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _columns(warehouses: Warehouses, mart: str) -> list[str]:
