@@ -11,22 +11,24 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from assets.partitions import daily_partitions
-from assets.postgres_raw import RawLoadError, load_raw_partitions, partitions_to_load
-from assets.settings import REPO_ROOT, data_dir, warehouse
+from assets.warehouse import WAREHOUSE_POOL, Warehouse
+from tiktok_api.days import PUBLISHED_FOR_CERTAIN, STALE_AFTER
+from tiktok_api.settings import REPO_ROOT
 
-# A mart is stale when it has not been updated for 48 h (warn) or 72 h (fail): the API publishes a day 24-48 h
-# after it ends and the daily run lands it at 48 h, so a healthy mart is never older than about 24 h + 48 h.
-MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=72), warn_window=timedelta(hours=48))
-
-# Everything that writes the warehouse runs in this pool, whose limit is 1: DuckDB allows one writing process
-# per file, and on either warehouse the marts' staged_at watermark assumes dbt runs one at a time.
-WAREHOUSE_POOL = "tiktok_warehouse"
+# A healthy mart is updated daily once its day is published for certain: stale (warn) after the publication
+# lag without an update, failing once a whole daily run has been missed.
+MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=STALE_AFTER, warn_window=PUBLISHED_FOR_CERTAIN)
 
 # The dbt of this environment, whether or not the virtualenv is activated.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
-dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project")
+dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project", target=Warehouse.from_env().dbt_target)
 dbt_project.prepare_if_dev()  # `dagster dev` parses the project; elsewhere `make` prepares the manifest
+
+
+def dbt_cli(warehouse: Warehouse) -> DbtCliResource:
+    """The dbt resource that builds `warehouse` (its profiles.yml target)."""
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=warehouse.dbt_target)
 
 
 def group_for_fqn(fqn: list[str]) -> str:
@@ -59,22 +61,6 @@ def dbt_vars_for(window: dg.TimeWindow) -> dict[str, str]:
     return {"min_date": start.date().isoformat(), "max_date": end.date().isoformat()}
 
 
-def load_raw_into_postgres(context: dg.AssetExecutionContext, window: dg.TimeWindow) -> None:
-    """PostgreSQL reads raw payloads from tables, not files: COPY the window's landing files in first."""
-    chosen = warehouse()
-    assert chosen.postgres is not None
-    days = [window.start.date() + timedelta(days=i) for i in range((window.end - window.start).days)]
-    try:
-        to_load = partitions_to_load(chosen.postgres, data_dir(), days)
-        loaded = load_raw_partitions(chosen.postgres, data_dir(), to_load)
-    except RawLoadError as error:
-        raise dg.Failure(f"loading raw payloads into PostgreSQL failed: {error}") from None
-    context.log.info(
-        f"Loaded {loaded.pages} raw pages of {loaded.fetches} fetches ({len(to_load)} partitions) "
-        f"into {chosen.describe()}"
-    )
-
-
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -84,11 +70,17 @@ def load_raw_into_postgres(context: dg.AssetExecutionContext, window: dg.TimeWin
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
 )
-def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
+    if dbt.target != warehouse.dbt_target:
+        raise dg.Failure(
+            f"the dbt resource targets {dbt.target!r} but the warehouse resource is {warehouse.dbt_target!r}: "
+            "build both from one Warehouse (assets.dbt.dbt_cli)"
+        )
     window = context.partition_time_window
-    chosen = warehouse()
-    if chosen.kind == "postgres":
-        load_raw_into_postgres(context, window)
+    days = [window.start.date() + timedelta(days=i) for i in range((window.end - window.start).days)]
+    prepared = warehouse.prepare_raw(days)
+    if prepared:
+        context.log.info(prepared)
     # unit tests check SQL logic on fixed rows, which no day's data can change: `make test` runs them
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars_for(window))]
     yield from dbt.cli(args, context=context).stream()

@@ -1,31 +1,27 @@
 """Raw ingestion assets: every TikTok payload landed per UTC day and account, exactly as sent."""
 # No `from __future__ import annotations`: Dagster reads the context and config annotations at runtime.
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
-from assets.ingestion import (
-    ACCOUNT_LOOKBACK_DAYS,
-    SNAPSHOT_WINDOW_DAYS,
-    NotYetAvailable,
-    StreamOutcome,
-    check_partition_ready,
-    parse_video_url,
-)
 from assets.partitions import daily_partitions
 from assets.resources import TikTokSession, TikTokSource
-from assets.settings import data_dir
+from expectations.rules import ALL_ACCOUNTS_FETCHED
+from tiktok_api import contract
+from tiktok_api.days import ACCOUNT_REVISION_DAYS, SNAPSHOT_DAYS
+from tiktok_api.ingestion import NotYetAvailable, StreamOutcome, check_partition_ready, parse_video_url
+from tiktok_api.settings import data_dir
 
 RAW_GROUP = "tiktok_raw"
 RAW_KINDS = {"python", "json"}
 # One raw step at a time (pool limit 1): accounts are fetched concurrently inside it, and the API's per-account
 # rate limit is shared by every process that calls it.
 API_POOL = "tiktok_api"
-ACCOUNTS_CHECK = "all_accounts_fetched"
+ACCOUNTS_CHECK = ALL_ACCOUNTS_FETCHED
 
 
 def _accounts_check(asset: str) -> dg.AssetCheckSpec:
@@ -45,10 +41,11 @@ def _summary_table(outcomes: list[StreamOutcome]) -> str:
     return "\n".join(lines)
 
 
-def _materialize(
+def _stream_result(
     context: dg.AssetExecutionContext, session: TikTokSession, outcomes: list[StreamOutcome]
-) -> Iterator[dg.MaterializeResult]:
-    """Report one stream's outcomes: metadata per account, skips in the log, failures as a check."""
+) -> dg.MaterializeResult:
+    """One stream's outcomes as the asset's result: metadata per account, skips in the log, failures as a
+    check; raises when every account failed or the day is not published yet (retryable)."""
     for o in outcomes:
         if o.skipped:
             context.log.warning(f"Skipped for account {o.business_id}: {o.skipped}")
@@ -91,14 +88,15 @@ def _materialize(
         if not failed
         else f"{len(failed)} account(s) failed: " + "; ".join(f"{o.business_id}: {o.error}" for o in failed),
     )
-    yield dg.MaterializeResult(metadata=metadata, check_results=[check])
+    return dg.MaterializeResult(metadata=metadata, check_results=[check])
 
 
 def _run_stream(
     context: dg.AssetExecutionContext,
     tiktok: TikTokSource,
+    stream: str,
     fetch: Callable[[TikTokSession, str, date], StreamOutcome],
-) -> Iterator[dg.MaterializeResult]:
+) -> dg.MaterializeResult:
     partition = date.fromisoformat(context.partition_key)
     with tiktok.open_session(context.log, context.run.run_id) as session:
         try:
@@ -109,10 +107,8 @@ def _run_stream(
                 metadata={"retryable": True, "retry_after": error.retry_after.isoformat()},
                 allow_retries=True,
             ) from None
-        outcomes = session.for_each_account(lambda business_id: fetch(session, business_id, partition))
-        for o in outcomes:
-            o.stream = o.stream if o.stream != "?" else context.asset_key.to_user_string()
-        yield from _materialize(context, session, outcomes)
+        outcomes = session.for_each_account(stream, lambda business_id: fetch(session, business_id, partition))
+        return _stream_result(context, session, outcomes)
 
 
 @dg.asset(
@@ -124,13 +120,14 @@ def _run_stream(
     description=(
         "Account profile, daily metrics (every documented metric, hourly audience activity included) and "
         "audience demographics, from /business/get/, one landing file per account and fetch. Metrics arrive "
-        f"24-48 h late and are revised, so partition D fetches the window D-{ACCOUNT_LOOKBACK_DAYS} .. D "
+        f"{contract.PUBLICATION_LAG} late and are revised, so partition D fetches the window "
+        f"D-{ACCOUNT_REVISION_DAYS} .. D "
         "(clipped to the API's 58-day safe look-back); staging keeps the newest fetch of each day. "
         "Partitions more than 58 days old are skipped, and say so."
     ),
 )
-def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> Iterator[dg.MaterializeResult]:
-    yield from _run_stream(context, tiktok, lambda s, bid, d: s.fetcher.fetch_account(bid, d))
+def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
+    return _run_stream(context, tiktok, "account", lambda s, bid, d: s.fetcher.fetch_account(bid, d))
 
 
 @dg.asset(
@@ -143,13 +140,13 @@ def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) 
         "A snapshot of every post with every field and breakdown, from /business/video/list/ (20 a page, "
         "followed until has_more is false). Lifetime metrics freeze 365 days after publishing, so paging "
         "stops at that horizon once the older posts' final snapshot is stored; tracked posts beyond it are "
-        f"fetched by id. A snapshot can only be taken of the present: partitions more than {SNAPSHOT_WINDOW_DAYS} "
+        f"fetched by id. A snapshot can only be taken of the present: partitions more than {SNAPSHOT_DAYS} "
         "days old are skipped, and say so."
     ),
 )
-def raw_tiktok_videos(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> Iterator[dg.MaterializeResult]:
+def raw_tiktok_videos(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
     tracked = tracked_video_ids()
-    yield from _run_stream(context, tiktok, lambda s, bid, d: s.fetcher.fetch_videos(bid, d, tracked))
+    return _run_stream(context, tiktok, "videos", lambda s, bid, d: s.fetcher.fetch_videos(bid, d, tracked))
 
 
 class CommentsConfig(dg.Config):
@@ -177,9 +174,9 @@ class CommentsConfig(dg.Config):
 )
 def raw_tiktok_comments(
     context: dg.AssetExecutionContext, config: CommentsConfig, tiktok: TikTokSource
-) -> Iterator[dg.MaterializeResult]:
+) -> dg.MaterializeResult:
     tracked = tracked_video_ids(config.track_video_urls)
-    yield from _run_stream(context, tiktok, lambda s, bid, d: s.fetcher.fetch_comments(bid, d, tracked))
+    return _run_stream(context, tiktok, "comments", lambda s, bid, d: s.fetcher.fetch_comments(bid, d, tracked))
 
 
 def tracked_video_ids(extra_urls: list[str] | None = None) -> list[str]:

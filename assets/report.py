@@ -4,19 +4,19 @@ import base64
 import html
 import io
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 import matplotlib
-from sqlalchemy.engine import URL
 
 matplotlib.use("Agg")  # no display on servers
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from assets.partitions import daily_partitions  # noqa: E402
-from assets.publish import marts_for_readers, read_marts, tiktok_marts_for_bi  # noqa: E402
-from assets.settings import data_dir  # noqa: E402
+from assets.publish import tiktok_marts_for_bi  # noqa: E402
+from assets.warehouse import Warehouse  # noqa: E402
+from tiktok_api.files import atomic_write_text  # noqa: E402
+from tiktok_api.settings import data_dir  # noqa: E402
 
 QUERIES = {
     "daily": """
@@ -52,11 +52,6 @@ QUERIES = {
         from activity left join posts using (hour_utc) order by 1
     """,
 }
-
-
-def load_report_data(source: Path | URL) -> dict[str, pd.DataFrame]:
-    """The report's data from the marts: the published DuckDB copy or the PostgreSQL warehouse."""
-    return read_marts(source, QUERIES)
 
 
 def _png(fig: plt.Figure) -> str:
@@ -149,12 +144,8 @@ img{{max-width:100%}}section{{margin-bottom:2em}}</style></head>
         "file under $TIKTOK_DATA_DIR/reports/ (images embedded, no scripts: it works offline)."
     ),
 )
-def tiktok_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = render_report(load_report_data(marts_for_readers()), datetime.now(UTC))
-    target = data_dir() / "reports" / "tiktok_report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(report, encoding="utf-8")
-    tmp.replace(target)
+def tiktok_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    report = render_report(warehouse.read_published_marts(QUERIES), datetime.now(UTC))
+    target = atomic_write_text(data_dir() / "reports" / "tiktok_report.html", report)
     context.log.info(f"Report written to {target}")
     return dg.MaterializeResult(metadata={"report": dg.MetadataValue.path(str(target)), "bytes": len(report.encode())})

@@ -16,12 +16,12 @@ import dagster as dg
 import httpx
 from pydantic import Field
 
-from assets.ingestion import RawFetcher, StreamOutcome
-from assets.settings import data_dir
 from tiktok_api import contract
 from tiktok_api.client import TikTokClient
+from tiktok_api.ingestion import RawFetcher, StreamOutcome
 from tiktok_api.ratelimit import ClientRateLimiter, scaled_time
 from tiktok_api.secrets import Secret
+from tiktok_api.settings import data_dir
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 from tiktok_api.tokens import FileTokenStore, TokenSet
 
@@ -36,17 +36,16 @@ class TikTokSession:
     api_now: Callable[[], datetime]
     max_workers: int
 
-    def for_each_account(self, fetch: Callable[[str], StreamOutcome]) -> list[StreamOutcome]:
-        """Fetch accounts concurrently: the API's rate limits, not network latency, bound a run.
-
-        One account failing never stops the others: its outcome carries the error instead.
+    def for_each_account(self, stream: str, fetch: Callable[[str], StreamOutcome]) -> list[StreamOutcome]:
+        """Fetch one stream for every account concurrently: the API's rate limits, not network latency, bound
+        a run. One account failing never stops the others: its outcome carries the error instead.
         """
 
         def guarded(business_id: str) -> StreamOutcome:
             try:
                 return fetch(business_id)
             except Exception as error:  # noqa: BLE001 - reported per account, the others go on
-                return StreamOutcome(business_id, "?", error=f"{type(error).__name__}: {error}")
+                return StreamOutcome(business_id, stream, error=f"{type(error).__name__}: {error}")
 
         with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="tiktok-account") as pool:
             return list(pool.map(guarded, self.business_ids))

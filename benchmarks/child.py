@@ -32,12 +32,17 @@ def ingest(day: date, url: str) -> None:
 
 
 def checks(day: date) -> None:
-    from assets.settings import data_dir, warehouse_path
-    from expectations.datasets import DATASETS
-    from expectations.runner import validate_partition
+    from assets.warehouse import Warehouse
+    from expectations.datasets import DATASETS, get_dataset
+    from expectations.runner import validate_raw
+    from tiktok_api.settings import data_dir
 
+    warehouse = Warehouse.from_env()
     for dataset in DATASETS:
-        validate_partition(dataset, day, warehouse=warehouse_path(), data_dir=data_dir())
+        if get_dataset(dataset).layer == "raw":
+            validate_raw(dataset, day, data_dir=data_dir())
+        else:
+            warehouse.validate_mart(dataset, day)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -61,7 +61,7 @@ def memory(root: Path, m: Workload) -> None:
 
 def seed_comment_state(data_dir: Path, url: str, previous_fetch: float) -> None:
     """Every account's comments as fetched by the previous day's run: at the counts of its snapshot."""
-    from assets.ingestion import locked_json
+    from tiktok_api.files import locked_json
 
     counts = httpx.get(f"{url}/_bench/comment_counts", params={"now": previous_fetch}, timeout=600).json()
     for business_id, posts in counts.items():

@@ -77,7 +77,7 @@ def land_plain(url: str, day: date, streams: tuple[str, ...] = ("account", "vide
     with TikTokSource(simulator_url=url).open_session(log) as session:
         for stream in streams:
             fetch = getattr(session.fetcher, f"fetch_{stream}")
-            outcomes = session.for_each_account(lambda business_id, fetch=fetch: fetch(business_id, day))
+            outcomes = session.for_each_account(stream, lambda business_id, fetch=fetch: fetch(business_id, day))
             failed = [o for o in outcomes if o.error]
             if failed:
                 raise RuntimeError(f"landing {stream} of {day} failed: {failed[0].error}")
@@ -128,9 +128,11 @@ def dbt(data_dir: Path, first: date, last: date, command: str = "build") -> Step
 def dbt_dagster(first: date, last: date, instance) -> float:  # noqa: ANN001 - a DagsterInstance
     """The dbt asset over a partition range in one run (its single-run backfill policy); seconds."""
     import dagster as dg
-    from dagster_dbt import DbtCliResource
 
-    from assets.dbt import DBT_EXECUTABLE, dbt_project, tiktok_dbt_models
+    from assets.dbt import dbt_cli, tiktok_dbt_models
+    from assets.warehouse import Warehouse
+
+    warehouse = Warehouse.from_env()
 
     started = time.perf_counter()
     result = dg.materialize(
@@ -140,7 +142,7 @@ def dbt_dagster(first: date, last: date, instance) -> float:  # noqa: ANN001 - a
             "dagster/asset_partition_range_start": first.isoformat(),
             "dagster/asset_partition_range_end": last.isoformat(),
         },
-        resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+        resources={"dbt": dbt_cli(warehouse), "warehouse": warehouse},
         raise_on_error=False,
         run_config=QUIET,
     )

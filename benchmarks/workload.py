@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from tiktok_api.days import daily_run_time
+
 DAY_SECONDS = 86_400.0
 POSTS_PER_ACCOUNT = 200
 HORIZON_DAYS = 365  # a post's metrics freeze after this: every W post stays inside the paging horizon
 
 
 def fetch_time(day: date) -> float:
-    """When the daily run fetches a partition: 48 h after the day ends, plus a minute (as the demo does)."""
-    return (datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=3, minutes=1)).timestamp()
+    """When the daily run fetches a partition (as the demo does)."""
+    return daily_run_time(day).timestamp()
 
 
 def day_range(first: date, days: int) -> list[date]:

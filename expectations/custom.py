@@ -17,25 +17,8 @@ Being map expectations, they answer a yes/no question per row, so GX counts unex
 Group-based expectations name their roles (`group_by`, `order_by`, `value_column`, ...); their
 `column_list` (the GX domain) is derived from those names when it is not given.
 
-Which engine runs depends on the warehouse (see `expectations.runner`): DuckDB data is validated as pandas
-batches (GX's SQL engine fails on DuckDB, see DESIGN.md); PostgreSQL marts are validated in the database by
-GX's SQL engine, so nothing but counts and a few sampled keys leaves the server.
-
-The SQL conditions are plain boolean expressions, because GX puts a map condition into `CASE WHEN` and
-`WHERE` (where window functions and aggregates are not allowed). A condition that needs other rows (a group's
-sum, the previous row of a series) is `NOT (<the row's identity> IN (<the offending rows' identities>))`: the
-offending rows come from an uncorrelated subquery over the batch's domain rows (the `_table` selectable GX
-passes, i.e. after `row_condition` and `ignore_row_if`, as pandas gets them), with `GROUP BY`/`HAVING` or a
-window function (`lag`) inside it, where they are allowed. Uncorrelated rather than a correlated scalar
-subquery per row: the outer query's FROM is GX's (its alias is not known here), and PostgreSQL computes an
-uncorrelated subquery once (hashing it when the batch is big enough to matter) instead of once per row.
-Row identities are null-safe (`k IS NULL, coalesce(cast(k AS text), '')` per key), because pandas groups null
-keys together (`dropna=False`) while SQL `=` never matches NULL. Values are compared as double precision with
-NaN read as missing, as pandas does; "the previous row" follows `order_by` with nulls last, as pandas sorts.
-
-The engines agree on every row of a batch whose keys (group, order) are unique, which the suites' key rules
-check. With duplicated keys pandas takes the previous row in input order (which SQL does not have): SQL gives
-rows with the same identity (keys, order and compared values) the same verdict.
+How the SQL conditions are built, and where the engines can differ: docs/decisions.md, "Quality checks: how
+the engines are used".
 """
 
 from __future__ import annotations

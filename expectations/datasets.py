@@ -3,19 +3,16 @@
 Every dataset has one suite (`expectations/suites/<dataset>.json`), its key columns (what the runner reports
 for offending rows) and the SQL that reads one daily partition D:
 
-- raw (before dbt): DuckDB's `read_json` over `<data_dir>/raw/tiktok/<stream>/date=D/account=*/<fetch>.json`,
-  keeping the newest complete fetch per account, flattened with `unnest` (an in-memory DuckDB, nothing is
-  written), whichever warehouse the marts live in. The column types are those of `dbt_project/macros/raw.sql`.
+- raw (before dbt): DuckDB's `read_json` over the partition's landing files (tiktok_api/landing.py), keeping
+  the newest complete fetch per account, flattened with `unnest` (an in-memory DuckDB, nothing is written),
+  whichever warehouse the marts live in. The types are those of tiktok_api/raw_schema.py, as in dbt.
 - marts: schema `marts` of the warehouse, rows filtered on the mart's date column (= D, or D-1..D where a rule
-  compares with the day before). One SQL text per mart serves both warehouses: it names the partition date
-  `{partition}`, rendered per dialect by `partition_sql` (DuckDB: the `$partition` parameter; PostgreSQL: a
-  `date 'YYYY-MM-DD'` literal), and otherwise uses SQL both understand.
+  compares with the day before). One SQL text per mart serves every warehouse: it names the partition date
+  `{partition}`, rendered by `partition_sql` as a `date 'YYYY-MM-DD'` literal, and otherwise uses SQL all
+  of them understand.
 
-Where the partition is validated depends on the warehouse (see `expectations.runner`): a DuckDB partition is
-loaded as a pandas DataFrame (`load_partition`, the warehouse opened read-only; GX cannot validate DuckDB
-through SQLAlchemy, see DESIGN.md); a PostgreSQL mart partition is validated inside PostgreSQL by GX's SQL
-engine with the `postgres` rendering of the SQL as a query asset, so its rows are never loaded into Python.
-Either way one partition at a time.
+Where a mart partition is validated is the warehouse resource's choice (`assets.warehouse`), one partition at
+a time.
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from tiktok_api import contract
+from tiktok_api import contract, landing, raw_schema
 
 
 @dataclass(frozen=True)
@@ -45,50 +42,14 @@ class Dataset:
     stream: str | None = None  # raw only: the landing stream read
 
 
-# --- raw landing files (the types of dbt_project/macros/raw.sql) --------------------------------------------
-
-
-def _share_list(key: str) -> str:
-    return f"STRUCT({key} VARCHAR, percentage DOUBLE)[]"
-
-
-_ACCOUNT_DATA = (
-    "STRUCT(followers_count BIGINT, following_count BIGINT, total_likes BIGINT, videos_count BIGINT, "
-    f"audience_ages {_share_list('age')}, audience_genders {_share_list('gender')}, "
-    f"audience_countries {_share_list('country')}, audience_cities {_share_list('city_name')}, "
-    'metrics STRUCT("date" DATE, video_views BIGINT, unique_video_views BIGINT, profile_views BIGINT, '
-    "likes BIGINT, comments BIGINT, shares BIGINT, followers_count BIGINT, daily_new_followers BIGINT, "
-    "daily_lost_followers BIGINT, daily_total_followers BIGINT, engaged_audience BIGINT, bio_link_clicks BIGINT, "
-    "email_clicks BIGINT, address_clicks BIGINT, phone_number_clicks BIGINT, app_download_clicks BIGINT, "
-    "lead_submissions BIGINT)[])"
-)
+# --- raw landing files (typed by tiktok_api/raw_schema.py, laid out by tiktok_api/landing.py) -----------------
 
 _VIDEO_BREAKDOWNS = {
     # list field -> the key of its entries
-    "impression_sources": "impression_source",
-    "audience_countries": "country",
-    "audience_cities": "city_name",
-    "audience_genders": "gender",
-    "audience_types": "type",
-    "video_view_retention": "second",
-    "engagement_likes": "second",
+    field: raw_schema.record_fields(kind.removeprefix("list:"))[0][0]
+    for field, kind in raw_schema.record_fields("video")
+    if kind.startswith("list:share:")
 }
-
-_VIDEOS_DATA = (
-    "STRUCT(videos STRUCT(item_id VARCHAR, video_duration DOUBLE, video_views BIGINT, reach BIGINT, likes BIGINT, "
-    "comments BIGINT, shares BIGINT, favorites BIGINT, total_time_watched DOUBLE, average_time_watched DOUBLE, "
-    "full_video_watched_rate DOUBLE, new_followers BIGINT, profile_views BIGINT, website_clicks BIGINT, "
-    "phone_number_clicks BIGINT, lead_submissions BIGINT, app_download_clicks BIGINT, email_clicks BIGINT, "
-    "address_clicks BIGINT, "
-    + ", ".join(f"{field} {_share_list(key)}" for field, key in _VIDEO_BREAKDOWNS.items())
-    + ")[])"
-)
-
-_DATA_TYPES = {"account": _ACCOUNT_DATA, "videos": _VIDEOS_DATA}
-
-
-def _pages_type(stream: str) -> str:
-    return f"STRUCT(endpoint VARCHAR, request_id VARCHAR, response STRUCT(code INTEGER, data {_DATA_TYPES[stream]}))[]"
 
 
 def _quote(text: str) -> str:
@@ -97,15 +58,12 @@ def _quote(text: str) -> str:
 
 def _files_source(stream: str, files: list[str]) -> str:
     """The fetch files as rows (one per file); an empty, typed relation when the partition has none."""
+    header = [(name, raw_schema.duckdb_type(kind)) for name, kind in raw_schema.FETCH_HEADER]
+    pages = raw_schema.duckdb_pages_type(stream)
     if not files:
-        return (
-            "(select null::varchar as business_id, null::varchar as fetch_id, null::timestamptz as landed_at, "
-            f"null::boolean as complete, null::{_pages_type(stream)} as pages where false)"
-        )
-    columns = (
-        "{business_id: 'VARCHAR', fetch_id: 'VARCHAR', landed_at: 'TIMESTAMPTZ', complete: 'BOOLEAN', "
-        f"pages: '{_pages_type(stream)}'}}"
-    )
+        nulls = ", ".join(f"null::{kind} as {name}" for name, kind in header)
+        return f"(select {nulls}, null::{pages} as pages where false)"
+    columns = "{" + ", ".join(f"{name}: '{kind}'" for name, kind in header) + f", pages: '{pages}'}}"
     return f"read_json([{', '.join(map(_quote, files))}], columns = {columns}, format = 'auto')"
 
 
@@ -202,21 +160,11 @@ def _raw_video_breakdowns_sql(files: list[str]) -> str:
 
 
 PARTITION = "{partition}"
-"""Where mart SQL names the partition date (rendered per dialect by `partition_sql`)."""
-DIALECTS = ("duckdb", "postgres")
+"""Where mart SQL names the partition date (rendered by `partition_sql` as a standard SQL date literal)."""
 
 
 def _mart_sql(sql: str) -> Callable[[list[str]], str]:
     return lambda _files: sql
-
-
-def _partition_date(partition: date, dialect: str) -> str:
-    """The partition date as a SQL date expression of `dialect`."""
-    if dialect == "duckdb":
-        return "$partition::date"  # bound by load_partition
-    if dialect == "postgres":
-        return f"date '{partition.isoformat()}'"
-    raise ValueError(f"unknown SQL dialect {dialect!r}; expected one of {DIALECTS}")
 
 
 _ACCOUNT_DAILY_SQL = """
@@ -285,7 +233,7 @@ DATASETS: dict[str, Dataset] = {
             "Daily metric rows (/business/get/ metrics, one per account and day of the fetch window) of the "
             "partition's newest complete account fetch per account, with the profile's lifetime counters.",
             ("business_id", "metric_date"),
-            "raw/tiktok/account/date=D, newest complete fetch per account",
+            "the account landing files of D, newest complete fetch per account",
             _raw_account_sql,
             stream="account",
         ),
@@ -295,7 +243,7 @@ DATASETS: dict[str, Dataset] = {
             "Audience share rows (ages, genders, countries, cities) of the partition's newest complete account "
             "fetch per account, with the profile's followers_count.",
             ("business_id", "dimension", "dimension_value"),
-            "raw/tiktok/account/date=D, newest complete fetch per account",
+            "the account landing files of D, newest complete fetch per account",
             _raw_account_audience_sql,
             stream="account",
         ),
@@ -305,7 +253,7 @@ DATASETS: dict[str, Dataset] = {
             "One row per post snapshot (lifetime counters) of the partition's newest complete videos fetch per "
             "account.",
             ("business_id", "item_id"),
-            "raw/tiktok/videos/date=D, newest complete fetch per account",
+            "the videos landing files of D, newest complete fetch per account",
             _raw_videos_sql,
             stream="videos",
         ),
@@ -315,7 +263,7 @@ DATASETS: dict[str, Dataset] = {
             "One row per entry of a post's breakdown lists (impression sources, countries, cities, genders, "
             "viewer types, retention and likes curves) of the partition's newest complete videos fetch per account.",
             ("item_id", "breakdown", "entry_key"),
-            "raw/tiktok/videos/date=D, newest complete fetch per account",
+            "the videos landing files of D, newest complete fetch per account",
             _raw_video_breakdowns_sql,
             stream="videos",
         ),
@@ -416,26 +364,22 @@ def get_dataset(name: str) -> Dataset:
 
 
 def raw_partition_files(data_dir: Path, stream: str, partition: date) -> list[str]:
-    """The fetch files of one raw partition (every account), skipping in-flight temporary files."""
-    folder = Path(data_dir) / "raw" / "tiktok" / stream / f"date={partition.isoformat()}"
-    return sorted(str(path) for path in folder.glob("account=*/[0-9]*.json"))
+    """The fetch files of one raw partition (every account), never a temporary file."""
+    return [str(path) for path in landing.partition_files(Path(data_dir), stream, partition)]
 
 
-def partition_sql(dataset: str, partition: date, data_dir: Path | None = None, *, dialect: str = "duckdb") -> str:
-    """The SQL that reads one partition of `dataset` in `dialect` ("duckdb" or "postgres").
+def partition_sql(dataset: str, partition: date, data_dir: Path | None = None) -> str:
+    """The SQL that reads one partition of `dataset`.
 
-    DuckDB mart SQL keeps the `$partition` parameter (bind the partition date); PostgreSQL mart SQL has the date
-    as a literal. Raw datasets read landing files with DuckDB only.
+    Mart SQL is standard SQL that every warehouse runs, the partition a `date 'YYYY-MM-DD'` literal. Raw SQL
+    reads the landing files under data_dir with DuckDB.
     """
     spec = get_dataset(dataset)
-    partition_date = _partition_date(partition, dialect)
     if spec.stream is not None:
-        if dialect != "duckdb":
-            raise ValueError(f"{dataset} reads raw landing files with DuckDB: there is no {dialect} SQL for it")
         if data_dir is None:
             raise ValueError(f"{dataset} reads raw files: data_dir is required")
         return spec.sql(raw_partition_files(data_dir, spec.stream, partition))
-    return spec.sql([]).replace(PARTITION, partition_date)
+    return spec.sql([]).replace(PARTITION, f"date '{partition.isoformat()}'")
 
 
 def load_partition(dataset: str, partition: date, warehouse: Path, data_dir: Path) -> pd.DataFrame:
@@ -454,4 +398,4 @@ def load_partition(dataset: str, partition: date, warehouse: Path, data_dir: Pat
     ):
         # DuckDB's own DataFrame conversion uses an argument pandas 3 deprecates; nothing to act on here
         warnings.filterwarnings("ignore", message="The inplace keyword", category=Warning)
-        return con.execute(sql).df() if raw else con.execute(sql, {"partition": partition}).df()
+        return con.execute(sql).df()

@@ -1,42 +1,15 @@
 """Validate one partition of a dataset against its suite and publish the result to Data Docs.
 
-    result = validate_partition("fct_tiktok_video_daily", date(2026, 11, 12),
-                                warehouse=Path(".../warehouse.duckdb"), data_dir=Path(".../data"),
-                                docs_dir=Path(".../data/quality"))
-    result = validate_partition("fct_tiktok_video_daily", date(2026, 11, 12),
-                                warehouse=URL.create("postgresql+psycopg2", username=..., password=..., ...),
-                                data_dir=Path(".../data"))           # settings.warehouse().location gives either
-    result.errors      # failed ERROR-severity expectations: block downstream
-    result.warnings    # failed WARN-severity expectations
+    validate_raw("raw_tiktok_videos", date(2026, 11, 12), data_dir=Path(".../data"))
+    validate_duckdb_mart("fct_tiktok_video_daily", date(2026, 11, 12), Path(".../warehouse.duckdb"), docs_dir=...)
+    validate_in_warehouse("fct_tiktok_video_daily", date(2026, 11, 12), postgres_url, docs_dir=...)
 
-Two engines, one suite file per dataset, the same outcomes:
-- pandas: raw datasets (landing files read by DuckDB) and marts of a DuckDB warehouse (a `pathlib.Path`) are
-  loaded one partition at a time as a pandas DataFrame and validated as a pandas batch (GX's SQL engine
-  fails on DuckDB, see DESIGN.md).
-- SQL: marts of a PostgreSQL warehouse (a `sqlalchemy.engine.URL`) are validated inside PostgreSQL by GX's
-  SQL engine: the partition's SQL (`datasets.partition_sql(..., dialect="postgres")`) becomes a query asset
-  `<dataset>__<partition>` of a Postgres datasource (one per docs_dir and URL, reused; the asset is removed
-  after the validation), and every metric is a query pushed down to the database; only counts and the
-  sampled offending keys come back. GX materialises the batch as a temporary table
-  (`create_temp_table=True`): for a bare query asset it would learn the columns by running the query and
-  downloading its whole result (four times per validation); a temporary table is reflected instead, and the
-  metrics scan the partition rather than re-running its joins. The table lives in the session of the
-  datasource's single pooled connection (so every metric sees it), is analysed, and is dropped afterwards;
-  the database user needs the TEMP privilege (PUBLIC has it by default; a hot standby has no temp tables).
-  The password never reaches GX's configuration: the datasource's connection string is the template
-  `${TIKTOK_QUALITY_WAREHOUSE_URL_<n>}`, resolved from the context's in-memory runtime environment only when
-  the engine is created; GX serialises the template, never the value. Error messages and stored results are
-  scrubbed of it as a second line of defence.
-
-Both run in an ephemeral GX context (one per docs_dir, reused) whose validation results store and Data Docs
-site are folders under `docs_dir`:
-
-    <docs_dir>/validations/<suite>/<run>/<time>/<partition>.json      (the last HISTORY_LIMIT per suite)
-    <docs_dir>/data_docs/local_site/index.html                        (the Data Docs site)
-
-Before Data Docs are rebuilt (incrementally: this result's page and the index), results older than the last
-HISTORY_LIMIT of the suite are deleted, and GX's index builder drops their pages, so a rebuild stays fast.
-Writes to docs_dir are serialised by a file lock (several processes may validate at once).
+Which one a mart takes is the warehouse resource's choice (`assets.warehouse.Warehouse.validate_mart`). Raw
+datasets and DuckDB marts are validated as pandas batches one partition at a time; PostgreSQL marts inside
+the database by GX's SQL engine (a temporary table per partition; the password never reaches GX's
+configuration). All publish into one ephemeral GX context per docs_dir: results under
+`<docs_dir>/validations` (the last HISTORY_LIMIT per suite), Data Docs under `<docs_dir>/data_docs/local_site`.
+Why it is built this way: docs/decisions.md, "Quality checks: how the engines are used".
 """
 
 from __future__ import annotations
@@ -53,7 +26,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, urlparse
+from urllib.parse import unquote, urlparse
 
 # before GX is imported: no usage statistics leave the machine
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -73,7 +46,7 @@ from great_expectations.data_context.types.resource_identifiers import (  # noqa
 )
 from great_expectations.metrics import BatchRowCount  # noqa: E402
 from great_expectations.render.renderer.site_builder import SiteBuilder  # noqa: E402
-from sqlalchemy.engine import URL, make_url  # noqa: E402
+from sqlalchemy.engine import URL  # noqa: E402
 
 from expectations import custom  # noqa: E402,F401  (registers the custom expectations with GX)
 from expectations.datasets import (  # noqa: E402,F401
@@ -85,6 +58,7 @@ from expectations.datasets import (  # noqa: E402,F401
     suite_path,
 )
 from expectations.rules import RULES  # noqa: E402
+from tiktok_api.secrets import password_forms, redact  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -507,35 +481,10 @@ def _conclude(
 # --- PostgreSQL: GX's SQL engine -------------------------------------------------------------------------------
 
 
-def _as_warehouse(warehouse: Path | URL | str) -> Path | URL:
-    """A DuckDB file (a path) or a PostgreSQL URL (a sqlalchemy URL, or text with a scheme)."""
-    if isinstance(warehouse, URL):
-        return warehouse
-    if isinstance(warehouse, str) and "://" in warehouse:
-        return make_url(warehouse)
-    return Path(warehouse)
-
-
 def _secrets(url: URL) -> tuple[str, ...]:
     """The forms in which the URL's password could appear in text (raw, URL-escaped, the full URL)."""
-    if not url.password:
-        return ()
-    password = str(url.password)
-    forms = {password, quote(password, safe=""), quote_plus(password), url.render_as_string(hide_password=False)}
-    return tuple(sorted(forms, key=len, reverse=True))
-
-
-def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
-    """`value` (text, or dicts/lists of it) with every secret replaced by ***."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, "***")
-        return value
-    if isinstance(value, dict):
-        return {key: _redact(item, secrets) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_redact(item, secrets) for item in value)
-    return value
+    password = str(url.password) if url.password else None
+    return password_forms(password, url.render_as_string(hide_password=False))
 
 
 class WarehouseValidationError(RuntimeError):
@@ -553,7 +502,7 @@ def _no_password_in_errors(secrets: tuple[str, ...]) -> Iterator[None]:
             chain.append(seen)
             seen = seen.__cause__ or seen.__context__
         if secrets and any(secret in f"{link!r} {link}" for link in chain for secret in secrets):
-            raise WarehouseValidationError(_redact(f"{type(error).__name__}: {error}", secrets)) from None
+            raise WarehouseValidationError(redact(f"{type(error).__name__}: {error}", secrets)) from None
         raise
 
 
@@ -627,19 +576,19 @@ def _redact_result(result: Any, secrets: tuple[str, ...]) -> None:
         return
     for expectation_result in result.results:
         info = expectation_result.exception_info
-        if info and _redact(info, secrets) != info:
-            expectation_result.exception_info = _redact(info, secrets)
+        if info and redact(info, secrets) != info:
+            expectation_result.exception_info = redact(info, secrets)
     for key in ("batch_spec", "active_batch_definition"):
-        if key in result.meta and _redact(result.meta[key], secrets) != result.meta[key]:
-            result.meta[key] = _redact(result.meta[key], secrets)
+        if key in result.meta and redact(result.meta[key], secrets) != result.meta[key]:
+            result.meta[key] = redact(result.meta[key], secrets)
 
 
 def validate_in_warehouse(
     dataset: str,
     partition: date | str,
     url: URL,
-    docs_dir: Path,
     *,
+    docs_dir: Path,
     build_docs: bool = True,
     history: int = HISTORY_LIMIT,
 ) -> SuiteResult:
@@ -652,13 +601,13 @@ def validate_in_warehouse(
     """
     spec = get_dataset(dataset)
     if spec.layer != "mart":
-        raise ValueError(f"{dataset} is read from landing files, not the warehouse: use validate_partition")
+        raise ValueError(f"{dataset} is read from landing files, not the warehouse: use validate_raw")
     partition = _as_date(partition)
     quality = _quality(Path(docs_dir))
     with _no_password_in_errors(_secrets(url)):
         warehouse = _sql_warehouse(quality, url)
         datasource = warehouse.datasource
-        sql = partition_sql(spec.name, partition, dialect="postgres").strip()
+        sql = partition_sql(spec.name, partition).strip()
         asset_name = f"{spec.name}__{partition.isoformat()}"
         asset = _acquire_query_asset(quality, datasource, asset_name, sql)
         try:
@@ -679,35 +628,44 @@ def validate_in_warehouse(
         return _conclude(quality, spec.name, partition, result, key_columns, row_count.value, build_docs, history)
 
 
-def validate_partition(
+def validate_raw(
     dataset: str,
     partition: date | str,
     *,
-    warehouse: Path | URL,
     data_dir: Path,
     docs_dir: Path | None = None,
     build_docs: bool = True,
     history: int = HISTORY_LIMIT,
 ) -> SuiteResult:
-    """Validate ONE partition of `dataset`; `warehouse` is `settings.warehouse().location`.
-
-    - raw datasets: the landing files under data_dir, loaded by DuckDB and validated as a pandas batch;
-    - marts, `warehouse` a DuckDB file (Path): loaded from it (read-only) and validated as a pandas batch;
-    - marts, `warehouse` a PostgreSQL `sqlalchemy.engine.URL`: validated in the database by GX's SQL engine
-      (`validate_in_warehouse`); the URL's password stays out of Data Docs, stored results, logs and errors.
-
-    docs_dir defaults to `<data_dir>/quality` ($TIKTOK_DATA_DIR/quality).
-    """
+    """Validate ONE partition of a raw `dataset`: its landing files under data_dir, read by DuckDB and validated
+    as a pandas batch, whichever warehouse the marts live in. docs_dir defaults to `<data_dir>/quality`."""
+    if get_dataset(dataset).layer != "raw":
+        raise ValueError(f"{dataset} is a mart: validate it where the marts live (assets.warehouse.Warehouse)")
     partition = _as_date(partition)
     docs = Path(docs_dir) if docs_dir is not None else Path(data_dir) / "quality"
-    location = _as_warehouse(warehouse)
-    if isinstance(location, URL) and get_dataset(dataset).layer == "mart":
-        return validate_in_warehouse(dataset, partition, location, docs, build_docs=build_docs, history=history)
-    # a raw dataset reads landing files only: it never opens the warehouse, whichever it is
-    frame = load_partition(
-        dataset, partition, location if isinstance(location, Path) else Path(data_dir), Path(data_dir)
-    )
+    frame = load_partition(dataset, partition, Path(data_dir), Path(data_dir))
     try:
         return validate_frame(dataset, frame, partition, docs, build_docs=build_docs, history=history)
+    finally:
+        del frame
+
+
+def validate_duckdb_mart(
+    dataset: str,
+    partition: date | str,
+    path: Path,
+    *,
+    docs_dir: Path,
+    build_docs: bool = True,
+    history: int = HISTORY_LIMIT,
+) -> SuiteResult:
+    """Validate ONE partition of the mart `dataset` of the DuckDB file `path` (opened read-only), loaded as a
+    pandas batch."""
+    if get_dataset(dataset).layer != "mart":
+        raise ValueError(f"{dataset} is read from landing files, not the warehouse: use validate_raw")
+    partition = _as_date(partition)
+    frame = load_partition(dataset, partition, Path(path), Path(docs_dir))
+    try:
+        return validate_frame(dataset, frame, partition, Path(docs_dir), build_docs=build_docs, history=history)
     finally:
         del frame

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
-from assets.dbt import DBT_EXECUTABLE, dbt_project, tiktok_dbt_models
+from assets.dbt import dbt_cli, tiktok_dbt_models
 from assets.publish import tiktok_marts_for_bi
 from assets.quality import quality_checks, raw_partitions_fresh
 from assets.raw import raw_assets
 from assets.report import tiktok_report
-from orchestration.resources import tiktok_source
+from orchestration.resources import tiktok_source, warehouse
 from orchestration.schedules import build_daily_schedule
 from orchestration.sensors import quality_alert_sensor
 
@@ -39,8 +38,10 @@ dbt_job = dg.define_asset_job(
 freshness_job = dg.define_asset_job(
     "tiktok_freshness",
     selection=dg.AssetSelection.checks(raw_partitions_fresh),
-    description="Whether every day TikTok has surely published (48 h after its end) has landed.",
+    description="Whether every day TikTok has published for certain (tiktok_api/days.py) has landed.",
 )
+
+WAREHOUSE = warehouse()
 
 defs = dg.Definitions(
     assets=[*raw_assets, tiktok_dbt_models, tiktok_marts_for_bi, tiktok_report],
@@ -50,6 +51,7 @@ defs = dg.Definitions(
     sensors=[quality_alert_sensor],
     resources={
         "tiktok": tiktok_source(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "warehouse": WAREHOUSE,
+        "dbt": dbt_cli(WAREHOUSE),
     },
 )

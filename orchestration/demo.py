@@ -1,7 +1,7 @@
 """`make demo`: the whole pipeline on the built-in simulator, day by day over the last 14 days.
 
 The simulator's clock is walked forward so that each day is fetched when a real daily run would fetch
-it (48 h after the day ends, the API's worst-case lag). Runs are recorded in the Dagster instance under
+it (once it is published for certain, tiktok_api/days.py). Runs are recorded in the Dagster instance under
 $TIKTOK_DATA_DIR/dagster, so `make ui` shows them afterwards.
 """
 
@@ -16,23 +16,23 @@ from contextlib import redirect_stdout
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from assets.publish import read_marts
-from assets.settings import Warehouse, data_dir, warehouse
+from assets.warehouse import Warehouse
+from tiktok_api import landing
+from tiktok_api.days import daily_run_time, newest_published_day
+from tiktok_api.settings import data_dir
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 DEMO_DAYS = 14
 
 
 def demo_partitions(today: date, days: int = DEMO_DAYS) -> list[date]:
-    """The last `days` days whose data the API has surely published by now (48 h after they end)."""
-    last = today - timedelta(days=3)
+    """The last `days` days the API had published for certain by the start of `today`."""
+    last = newest_published_day(datetime(today.year, today.month, today.day, tzinfo=UTC))
     return [last - timedelta(days=i) for i in reversed(range(days))]
 
 
 def fetch_time(partition: date) -> float:
-    """When the daily run fetches a partition: 48 h after the day ends, plus a minute."""
-    day_end = datetime(partition.year, partition.month, partition.day, tzinfo=UTC) + timedelta(days=1)
-    return (day_end + timedelta(hours=48, minutes=1)).timestamp()
+    return daily_run_time(partition).timestamp()
 
 
 def prepare_dagster_home(home: Path) -> None:
@@ -43,25 +43,23 @@ def prepare_dagster_home(home: Path) -> None:
         target.write_text((Path(__file__).parent / "dagster.yaml").read_text())
 
 
-def print_headlines(chosen: Warehouse) -> None:
+def print_headlines(warehouse: Warehouse) -> None:
     """A few headline numbers from the marts, read from the warehouse (the DuckDB file or the server)."""
-    if chosen.kind == "duckdb" and not (chosen.duckdb_path and chosen.duckdb_path.exists()):
+    counts = warehouse.mart_row_counts()
+    if not counts:
         return
-    tables = read_marts(
-        chosen.location,
-        {"marts": "select table_name from information_schema.tables where table_schema = 'marts' order by 1"},
-    )["marts"]["table_name"].tolist()
-    counts = read_marts(chosen.location, {name: f"select count(*) as n from marts.{name}" for name in tables})
-    print(f"\nWarehouse: {chosen.describe()}")
-    for name in tables:
-        print(f"  marts.{name:40} {int(counts[name]['n'].iloc[0]):>9} rows")
-    if {"dim_tiktok_accounts", "fct_tiktok_account_daily"} <= set(tables):
+    print(f"\nWarehouse: {warehouse.describe()}")
+    for name, rows in counts.items():
+        print(f"  marts.{name:40} {rows:>9} rows")
+    if {"dim_tiktok_accounts", "fct_tiktok_account_daily"} <= set(counts):
         print("\nAccounts (latest day):")
-        for row in read_marts(chosen.location, {"headlines": HEADLINE_SQL})["headlines"].itertuples(index=False):
+        for row in warehouse.read_marts({"headlines": HEADLINE_SQL})["headlines"].itertuples(index=False):
             print("  @{:<14} {:>8} followers  {:>+6} net  {:>8} views  {:>6.2%} engagement rate".format(*row))
 
 
-def print_quality(root: Path, checks_run: int, failed: dict, held_back: int, tick: object) -> None:
+def print_quality(
+    root: Path, warehouse: Warehouse, checks_run: int, failed: dict, held_back: int, tick: object
+) -> None:
     print(f"\nQuality: {checks_run} check evaluations, {sum(len(v) for v in failed.values())} failed.")
     for (asset, check), where in sorted(failed.items()):
         print(f"  FAILED {asset} / {check}: {len(where)} day(s), e.g. {where[0]}")
@@ -79,10 +77,7 @@ def print_quality(root: Path, checks_run: int, failed: dict, held_back: int, tic
     report = root / "reports" / "tiktok_report.html"
     if report.exists():
         print(f"\nReport: {report}")
-        if warehouse().kind == "duckdb":
-            print(f"BI copy of the marts (open read-only): {root / 'bi' / 'tiktok_marts.duckdb'}")
-        else:
-            print(f"BI reads schema marts on {warehouse().describe()}")
+        print(f"BI tools read {warehouse.describe_bi()} (docs/bi.md)")
 
 
 HEADLINE_SQL = """
@@ -106,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DAGSTER_HOME", str(root / "dagster"))
     prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     faults = FaultConfig.parse(os.environ.get("TIKTOK_SIMULATOR_FAULTS"))
+    chosen = Warehouse.from_env()
     partitions = demo_partitions(datetime.now(UTC).date(), args.days)
     simulator = Simulator(seed=args.seed, accounts=args.accounts, faults=faults,
                           now=fetch_time(partitions[0]), speed=60.0)  # fmt: skip
@@ -174,13 +170,13 @@ def main(argv: list[str] | None = None) -> int:
 
         tick = quality_alert_sensor(dg.build_sensor_context(instance=instance))
 
-    print("\nLanded (raw files under raw/tiktok/):")
+    print(f"\nLanded (raw files under {root / landing.RAW_PATH}):")
     print(f"  {'stream':22} {'files':>6} {'records':>9} {'API calls':>10} {'MB':>8} {'retries':>8}")
     for stream, t in sorted(totals.items()):
         print(f"  {stream:22} {t['files']:>6} {t['records']:>9} {t['api_calls']:>10} "
               f"{t['bytes'] / 1e6:>8.1f} {t['retries']:>8}")  # fmt: skip
-    print_headlines(warehouse())
-    print_quality(root, checks_run, failed_checks, held_back, tick)
+    print_headlines(chosen)
+    print_quality(root, chosen, checks_run, failed_checks, held_back, tick)
     print("\nOpen the Dagster UI over these runs with:  make ui   (then http://127.0.0.1:3000)")
     if failures:
         print(f"\n{failures} day(s) failed: see the runs in the UI.", file=sys.stderr)

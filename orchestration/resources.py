@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from assets.resources import TikTokSource
+from assets.warehouse import Warehouse
 
 
 def _env(name: str) -> dg.EnvVar | None:
@@ -24,3 +25,7 @@ def tiktok_source() -> TikTokSource:
         "simulator_url": _env("TIKTOK_SIMULATOR_URL"),
     }
     return TikTokSource(**{k: v for k, v in settings.items() if v is not None})
+
+
+def warehouse() -> Warehouse:
+    return Warehouse.from_env()

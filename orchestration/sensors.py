@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import dagster as dg
 
-from orchestration.alerts import Alert, AlertOutbox, AlertSender, sender_from_env
+from expectations.alerts import Alert, AlertOutbox, AlertSender, sender_from_env
 
 SENSOR_NAME = "quality_alert_sensor"
 MINIMUM_INTERVAL_SECONDS = 30

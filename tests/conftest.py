@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.postgres_server import PostgresServer, PostgresUnavailable, start_server
+from tests.webhook import Webhook
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 # A fixed simulated "now" so that tests do not depend on the day they run.
@@ -71,3 +72,10 @@ def postgres_server() -> Iterator[PostgresServer]:
         pytest.skip(f"no PostgreSQL server could be started here: {reason}")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    yield hook
+    hook.stop()

@@ -54,8 +54,13 @@ ALL_SCOPES = (
     "comment.list",
 )
 
+# Publication: a day's data (account metrics, and post metrics behind the clock) appears 24-48 h after it ends.
+PUBLICATION_LAG_MIN_HOURS = 24
+PUBLICATION_LAG_MAX_HOURS = 48
+PUBLICATION_LAG = f"{PUBLICATION_LAG_MIN_HOURS}-{PUBLICATION_LAG_MAX_HOURS} h"  # for messages and descriptions
+
 # /business/get/
-ACCOUNT_LOOKBACK_DAYS = 60  # older start_date is a 40002
+ACCOUNT_MAX_LOOKBACK_DAYS = 60  # older start_date is a 40002
 ACCOUNT_SAFE_LOOKBACK_DAYS = 58  # what a commercial connector documents as safe
 AUDIENCE_MIN_FOLLOWERS = 100
 ACCOUNT_DEFAULT_FIELDS = ("display_name", "profile_image")

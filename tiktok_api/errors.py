@@ -10,18 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from tiktok_api import contract
-from tiktok_api.secrets import MASK, Secret
+from tiktok_api.secrets import Secret, redact
 
 REAUTHORISE_HINT = "re-authorise this account (the owner must grant consent again)"
-
-
-def redact(text: str, secrets: Iterable[Secret | str | None]) -> str:
-    """Replace every occurrence of the given secret values in text by a mask."""
-    for secret in secrets:
-        value = secret.reveal() if isinstance(secret, Secret) else secret
-        if value:
-            text = text.replace(value, MASK)
-    return text
 
 
 class TikTokError(Exception):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 
@@ -57,3 +59,32 @@ def reveal(value: Secret | str | None) -> str | None:
     if value is None:
         return None
     return value.reveal() if isinstance(value, Secret) else value
+
+
+def redact(value: Any, secrets: Iterable[Secret | str | None]) -> Any:
+    """`value` (text, or dicts, lists and tuples of it) with every given secret replaced by the mask.
+
+    The one scrubber of the platform: error messages, stored results and logs pass through it.
+    """
+    plain = sorted({v for v in map(reveal, secrets) if v}, key=len, reverse=True)  # longest first
+    return _redact(value, plain)
+
+
+def _redact(value: Any, plain: list[str]) -> Any:
+    if isinstance(value, str):
+        for secret in plain:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {key: _redact(item, plain) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact(item, plain) for item in value)
+    return value
+
+
+def password_forms(password: str | None, *texts: str) -> tuple[str, ...]:
+    """The forms in which a password can appear in text: raw, URL-escaped both ways, and the given texts
+    (such as a connection URL rendered with it)."""
+    if not password:
+        return ()
+    return tuple({password, quote(password, safe=""), quote_plus(password), *texts})

@@ -11,18 +11,13 @@ import hashlib
 import json
 import os
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from tiktok_api.files import atomic_write, exclusive_lock
 from tiktok_api.secrets import Secret
-
-try:  # POSIX only: serialises read-modify-write across processes (Dagster runs several)
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -150,8 +145,8 @@ class MemoryTokenStore:
 class FileTokenStore:
     """One JSON file mapping business_id -> token fields, readable by its owner only (0600).
 
-    Writes go to a 0600 temp file in the same directory, then ``os.replace``: a reader never sees a
-    half-written file. Every ``get`` re-reads the file so a rotation done by another process is seen.
+    Writes go to a 0600 temporary file in the same directory, then a rename (`tiktok_api.files`): a reader
+    never sees a half-written file. Every ``get`` re-reads the file so a rotation done by another process is seen.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -186,18 +181,10 @@ class FileTokenStore:
         One lock file per account (named by a hash, the id is not a safe file name), so a slow refresh
         delays neither other accounts nor ``get``/``put``.
         """
-        if fcntl is None:
-            yield
-            return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         digest = hashlib.sha256(business_id.encode("utf-8")).hexdigest()[:16]
-        lock_path = self.path.with_name(f"{self.path.name}.refresh-{digest}.lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # flock is per open file: threads of one process exclude too
+        with exclusive_lock(self.path.with_name(f"{self.path.name}.refresh-{digest}.lock"), mode=0o600):
             yield
-        finally:
-            os.close(fd)  # closing releases the lock
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
@@ -217,43 +204,8 @@ class FileTokenStore:
 
     def _write(self, data: dict[str, Any]) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)  # the umask cannot widen it, but be exact
-                json.dump(data, handle, indent=2, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        self._fsync_dir()
+        atomic_write(self.path, lambda handle: json.dump(data, handle, indent=2, sort_keys=True), mode=0o600)
 
-    def _fsync_dir(self) -> None:
-        # Makes the rename itself durable; best effort (not every platform can open a directory).
-        try:
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
-
-    @contextlib.contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        if fcntl is None:
-            yield
-            return
+    def _file_lock(self) -> contextlib.AbstractContextManager[None]:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
+        return exclusive_lock(self.path.with_name(self.path.name + ".lock"), mode=0o600)

@@ -1,13 +1,13 @@
 {#-
     Reading the raw payloads, written once for every warehouse.
 
-    DuckDB reads the landing files themselves:
-        $TIKTOK_DATA_DIR/raw/tiktok/<stream>/date=<D>/account=<id>/<fetch>.json
-    PostgreSQL reads the raw tables the platform loads them into (assets/postgres_raw.py, one jsonb row per
-    page): raw_tiktok.<stream>.
+    DuckDB reads the landing files themselves (`raw_file_glob`, the layout of tiktok_api/landing.py).
+    PostgreSQL reads the raw tables the platform loads them into (tiktok_api/raw_postgres.py, one jsonb row
+    per page): raw_tiktok.<stream>.
 
-    Both parse the JSON with the explicit types of `raw_records` below: a field the API adds is ignored, a
-    field it drops arrives as null, so neither breaks the build. Only complete fetches are read (a fetch that
+    Both parse the JSON with the explicit types of `raw_records` (macros/raw_schema.sql, generated from
+    tiktok_api/raw_schema.py): a field the API adds is ignored, a field it drops arrives as null, so neither
+    breaks the build. Only complete fetches are read (a fetch that
     broke off stays in raw for the record). Incremental runs read only the partition window (DuckDB prunes
     the hive folders by the `date` filter; PostgreSQL filters on partition_date).
 
@@ -15,61 +15,6 @@
     fields of the page's `data` as columns. Lists are unnested with unnest_records(list, alias, record), whose
     rows expose their fields as `alias.field` on both warehouses (a DuckDB struct, a PostgreSQL record).
 -#}
-
-{#-
-    The records of the API's `data` objects: (field, type) with scalar types text, bigint, integer, double,
-    boolean, date, or `list:<record>` for a list of records. `share:<key>` is the {<key>, percentage} entry
-    of a share list.
--#}
-{% macro raw_records() -%}
-    {%- set comment = [
-        ('comment_id', 'text'), ('video_id', 'text'), ('parent_comment_id', 'text'), ('user_id', 'text'),
-        ('unique_identifier', 'text'), ('username', 'text'), ('display_name', 'text'), ('profile_image', 'text'),
-        ('text', 'text'), ('image_url', 'text'), ('create_time', 'text'), ('likes', 'bigint'),
-        ('replies', 'bigint'), ('owner', 'boolean'), ('liked', 'boolean'), ('pinned', 'boolean'),
-        ('status', 'text'),
-    ] -%}
-    {{ return({
-        'account': [
-            ('username', 'text'), ('display_name', 'text'), ('profile_image', 'text'),
-            ('bio_description', 'text'), ('is_verified', 'boolean'), ('is_business_account', 'boolean'),
-            ('profile_deep_link', 'text'), ('followers_count', 'bigint'), ('following_count', 'bigint'),
-            ('total_likes', 'bigint'), ('videos_count', 'bigint'),
-            ('audience_ages', 'list:share:age'), ('audience_genders', 'list:share:gender'),
-            ('audience_countries', 'list:share:country'), ('audience_cities', 'list:share:city_name'),
-            ('metrics', 'list:account_metric'),
-        ],
-        'account_metric': [
-            ('date', 'date'), ('video_views', 'bigint'), ('unique_video_views', 'bigint'),
-            ('profile_views', 'bigint'), ('likes', 'bigint'), ('comments', 'bigint'), ('shares', 'bigint'),
-            ('followers_count', 'bigint'), ('daily_new_followers', 'bigint'), ('daily_lost_followers', 'bigint'),
-            ('daily_total_followers', 'bigint'), ('engaged_audience', 'bigint'), ('bio_link_clicks', 'bigint'),
-            ('email_clicks', 'bigint'), ('address_clicks', 'bigint'), ('phone_number_clicks', 'bigint'),
-            ('app_download_clicks', 'bigint'), ('lead_submissions', 'bigint'),
-            ('audience_activity', 'list:activity_hour'),
-        ],
-        'activity_hour': [('hour', 'text'), ('count', 'bigint')],
-        'videos': [('videos', 'list:video')],
-        'video': [
-            ('item_id', 'text'), ('create_time', 'text'), ('caption', 'text'), ('media_type', 'text'),
-            ('is_ad', 'boolean'), ('thumbnail_url', 'text'), ('share_url', 'text'), ('embed_url', 'text'),
-            ('video_duration', 'double'), ('video_views', 'bigint'), ('reach', 'bigint'), ('likes', 'bigint'),
-            ('comments', 'bigint'), ('shares', 'bigint'), ('favorites', 'bigint'),
-            ('total_time_watched', 'double'), ('average_time_watched', 'double'),
-            ('full_video_watched_rate', 'double'), ('new_followers', 'bigint'), ('profile_views', 'bigint'),
-            ('website_clicks', 'bigint'), ('phone_number_clicks', 'bigint'), ('lead_submissions', 'bigint'),
-            ('app_download_clicks', 'bigint'), ('email_clicks', 'bigint'), ('address_clicks', 'bigint'),
-            ('impression_sources', 'list:share:impression_source'), ('audience_countries', 'list:share:country'),
-            ('audience_cities', 'list:share:city_name'), ('audience_genders', 'list:share:gender'),
-            ('audience_types', 'list:share:type'), ('video_view_retention', 'list:share:second'),
-            ('engagement_likes', 'list:share:second'),
-        ],
-        'comments': [('comments', 'list:comment')],
-        'comment': comment + [('reply_list', 'list:reply')],
-        'reply': comment,
-    }) }}
-{%- endmacro %}
-
 
 {% macro raw_record_fields(record) -%}
     {%- if record.startswith('share:') -%}
@@ -93,7 +38,7 @@
     )[]
     {%- else -%}
     {{ {'text': 'VARCHAR', 'bigint': 'BIGINT', 'integer': 'INTEGER', 'double': 'DOUBLE', 'boolean': 'BOOLEAN',
-        'date': 'DATE'}[field_type] }}
+        'date': 'DATE', 'timestamptz': 'TIMESTAMPTZ'}[field_type] }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -141,7 +86,7 @@
 
 
 {% macro default__raw_pages(stream) -%}
-    {%- set pattern = raw_root() ~ '/' ~ stream ~ '/*/*/*.json' -%}
+    {%- set pattern = raw_file_glob(stream) -%}
     {%- if execute and not raw_files_exist(pattern) %}
     {{ empty_raw_pages(stream, duckdb_raw_type) }}
     {%- else %}
@@ -163,8 +108,9 @@
         from read_json(
             '{{ pattern }}',
             columns = {
-                partition_date: 'DATE', business_id: 'VARCHAR', fetch_id: 'VARCHAR', landed_at: 'TIMESTAMPTZ',
-                source: 'VARCHAR', complete: 'BOOLEAN',
+                {%- for name, type in raw_fetch_header() %}
+                {{ name }}: '{{ duckdb_raw_type(type) }}',
+                {%- endfor %}
                 pages: 'STRUCT(endpoint VARCHAR, request_id VARCHAR, response STRUCT(code INTEGER, data STRUCT(
                     {%- for name, type in raw_record_fields(stream) -%}
                     "{{ name }}" {{ duckdb_raw_type(type) }}{% if not loop.last %}, {% endif %}
@@ -172,7 +118,11 @@
                 )))[]'
             },
             hive_partitioning = true,
-            hive_types = {'date': DATE, 'account': VARCHAR},
+            hive_types = {
+                {%- for key, type in raw_partition_keys().items() %}
+                '{{ key }}': {{ duckdb_raw_type(type) }}{% if not loop.last %},{% endif %}
+                {%- endfor %}
+            },
             format = 'auto'
         )
         where complete
@@ -237,11 +187,6 @@
 
 {% macro postgres__list_length(list_expression) -%}
     jsonb_array_length({{ list_expression }})
-{%- endmacro %}
-
-
-{% macro raw_root() -%}
-    {{ env_var('TIKTOK_DATA_DIR', '../data') }}/raw/tiktok
 {%- endmacro %}
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets import landing
 from assets.raw import raw_assets, raw_tiktok_account, raw_tiktok_comments, raw_tiktok_videos
 from assets.resources import TikTokSource
-from tiktok_api import contract
+from tiktok_api import contract, landing
 
 PARTITION = date(2026, 11, 17)
 FAST = 600.0  # simulated seconds per real second: rate-limit pacing takes milliseconds

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -14,9 +14,11 @@ import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
-from assets.dbt import DBT_EXECUTABLE, dbt_project, tiktok_dbt_models
+from assets import warehouse as warehouse_resource
+from assets.dbt import dbt_cli, tiktok_dbt_models
 from assets.raw import raw_assets
 from assets.resources import TikTokSource
+from tiktok_api.days import daily_run_time
 from tiktok_api.simulator import Simulator, SimulatorServer
 
 FIRST_DAY = date(2026, 11, 8)
@@ -25,8 +27,7 @@ SPEED = 600.0
 
 
 def fetch_time(d: date) -> float:
-    """48 h after the day ends, plus a minute: when the daily run fetches it."""
-    return datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp() + 3 * 86400 + 60
+    return daily_run_time(d).timestamp()
 
 
 @dataclass
@@ -45,7 +46,7 @@ class Warehouse:
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return dbt_cli(warehouse_resource.Warehouse.from_env())
 
 
 def build_dbt(
@@ -61,7 +62,7 @@ def build_dbt(
         [tiktok_dbt_models],
         partition_key=partition.isoformat() if partition else None,
         tags=tags,
-        resources={"dbt": dbt_resource()},
+        resources={"dbt": dbt_resource(), "warehouse": warehouse_resource.Warehouse.from_env()},
         raise_on_error=False,
     )
 

@@ -2,10 +2,11 @@
 outcomes as the pandas path gives on a DuckDB warehouse holding the same rows.
 
 Every scenario writes the same mart rows to PostgreSQL (a real server, `postgres_server`) and to a DuckDB file,
-validates one partition through `validate_partition` on each, and compares every expectation's outcome (rule,
-success, counts, sorted sample keys, whether it raised). The scenarios: each mart's clean partition, every
-violation of tests/expectations/test_rules.py (each rule the mart suites check), null and tolerance edge cases
-of the custom expectations, empty partitions and a missing column. Separately: the work is pushed down (a big
+validates one partition on each (`validate_in_warehouse`, `validate_duckdb_mart`), and compares every
+expectation's outcome (rule, success, counts, sorted sample keys, whether it raised). The scenarios: each
+mart's clean partition, every violation of tests/expectations/test_rules.py (each rule the mart suites check),
+null and tolerance edge cases of the custom expectations, empty partitions and a missing column.
+Separately: the work is pushed down (a big
 partition is not fetched), and the warehouse password appears in no file under docs_dir, no log record and no
 error message.
 """
@@ -31,7 +32,14 @@ from sqlalchemy.engine import URL
 
 from expectations.datasets import MART_DATASETS, partition_sql
 from expectations.rules import RULES
-from expectations.runner import SuiteResult, WarehouseValidationError, get_context, validate_partition
+from expectations.runner import (
+    SuiteResult,
+    WarehouseValidationError,
+    get_context,
+    validate_duckdb_mart,
+    validate_in_warehouse,
+    validate_raw,
+)
 from tests.expectations.test_rules import (
     CLEAN,
     DAY,
@@ -264,9 +272,9 @@ def both(
     pg: tuple[PostgresServer, URL], tmp_path: Path, docs: Path, dataset: str, partition: date = D, **kwargs
 ) -> tuple[SuiteResult, SuiteResult]:
     """(PostgreSQL, DuckDB) validations of one partition of `dataset`, asserted to agree."""
-    options = {"data_dir": tmp_path, "docs_dir": docs, "build_docs": False, **kwargs}
-    in_postgres = validate_partition(dataset, partition, warehouse=pg[1], **options)
-    in_duckdb = validate_partition(dataset, partition, warehouse=tmp_path / "warehouse.duckdb", **options)
+    options = {"docs_dir": docs, "build_docs": False, **kwargs}
+    in_postgres = validate_in_warehouse(dataset, partition, pg[1], **options)
+    in_duckdb = validate_duckdb_mart(dataset, partition, tmp_path / "warehouse.duckdb", **options)
     assert outcomes(in_postgres) == outcomes(in_duckdb)
     assert (in_postgres.success, in_postgres.row_count, in_postgres.key_columns) == (
         in_duckdb.success,
@@ -508,20 +516,20 @@ def test_a_missing_column_fails_loudly_in_postgres_too(pg, tmp_path: Path, docs:
 # --- the SQL path: one SQL text per mart, pushed down, no password anywhere ------------------------------------------
 
 
-def test_one_sql_text_per_mart_renders_both_dialects() -> None:
+def test_one_sql_text_per_mart_names_the_partition_as_a_standard_date_literal() -> None:
     for dataset in MART_DATASETS:
-        duck, postgres = partition_sql(dataset, D), partition_sql(dataset, D, dialect="postgres")
-        assert "$partition::date" in duck and "{partition}" not in duck
-        assert "date '2026-11-12'" in postgres and "$partition" not in postgres and "{partition}" not in postgres
-        assert duck.replace("$partition::date", "date '2026-11-12'") == postgres
-    with pytest.raises(ValueError, match="DuckDB"):
-        partition_sql("raw_tiktok_account", D, Path("."), dialect="postgres")
+        sql = partition_sql(dataset, D)
+        assert "date '2026-11-12'" in sql and "{partition}" not in sql and "$" not in sql
+    with pytest.raises(ValueError, match="data_dir is required"):
+        partition_sql("raw_tiktok_account", D)
 
 
 def test_raw_datasets_read_landing_files_whatever_the_warehouse(pg, tmp_path: Path, docs: Path) -> None:
-    """A raw partition is read by DuckDB from data_dir (here: none landed), never from the PostgreSQL URL."""
-    result = validate_partition("raw_tiktok_videos", D, warehouse=pg[1], data_dir=tmp_path, docs_dir=docs)
+    """A raw partition is read by DuckDB from data_dir (here: none landed); a mart is refused there."""
+    result = validate_raw("raw_tiktok_videos", D, data_dir=tmp_path, docs_dir=docs)
     assert result.success and result.row_count == 0 and result.dataset == "raw_tiktok_videos"
+    with pytest.raises(ValueError, match="landing files"):
+        validate_in_warehouse("raw_tiktok_videos", D, pg[1], docs_dir=docs)
 
 
 _BIG_RETENTION = """
@@ -553,29 +561,21 @@ def test_the_work_is_pushed_down_to_postgres(pg, tmp_path: Path, docs: Path) -> 
     sa.event.listen(sa.engine.Engine, "after_cursor_execute", count_rows)
     try:
         started = time.perf_counter()
-        in_postgres = validate_partition(
-            "fct_tiktok_video_retention", D + timedelta(days=1), warehouse=url, data_dir=tmp_path, docs_dir=docs
-        )
+        in_postgres = validate_in_warehouse("fct_tiktok_video_retention", D + timedelta(days=1), url, docs_dir=docs)
         seconds = time.perf_counter() - started
     finally:
         sa.event.remove(sa.engine.Engine, "after_cursor_execute", count_rows)
-    in_duckdb = validate_partition(
+    in_duckdb = validate_duckdb_mart(
         "fct_tiktok_video_retention",
         D + timedelta(days=1),
-        warehouse=tmp_path / "warehouse.duckdb",
-        data_dir=tmp_path,
+        tmp_path / "warehouse.duckdb",
         docs_dir=docs,
         build_docs=False,
     )
 
     # GX keeps a context's last pandas batch: leave a small one (test_rules counts big frames left in the process)
-    validate_partition(
-        "fct_tiktok_video_retention",
-        D,
-        warehouse=tmp_path / "warehouse.duckdb",
-        data_dir=tmp_path,
-        docs_dir=docs,
-        build_docs=False,
+    validate_duckdb_mart(
+        "fct_tiktok_video_retention", D, tmp_path / "warehouse.duckdb", docs_dir=docs, build_docs=False
     )
     assert in_postgres.row_count == in_duckdb.row_count == 40_000
     # 20 posts rise at second 7; both engines count them, each samples ten of them
@@ -609,11 +609,11 @@ def test_the_password_is_in_no_docs_file_result_log_or_error(
     dataset = "fct_tiktok_video_retention"
     broken = _retention({(ITEM_2, 3): 0.85})
     write_marts(pg, tmp_path / "warehouse.duckdb", tables_for(dataset, broken))
-    results = [validate_partition(dataset, D, warehouse=url, data_dir=tmp_path, docs_dir=docs)]
+    results = [validate_in_warehouse(dataset, D, url, docs_dir=docs)]
     # an expectation that raises (its message and traceback are stored and rendered)
     comments = tables_for("fct_tiktok_comments", CLEAN["fct_tiktok_comments"]())["fct_tiktok_comments"]
     write_marts(pg, tmp_path / "warehouse.duckdb", {"fct_tiktok_comments": comments.drop(columns="reply_count")})
-    results.append(validate_partition("fct_tiktok_comments", D, warehouse=url, data_dir=tmp_path, docs_dir=docs))
+    results.append(validate_in_warehouse("fct_tiktok_comments", D, url, docs_dir=docs))
     assert results[0].failed_rules() == {"retention_does_not_rise": 1} and results[1].failures[0].exception
     assert all(result.docs_page and result.docs_page.exists() for result in results)
 
@@ -623,7 +623,7 @@ def test_the_password_is_in_no_docs_file_result_log_or_error(
     errors = []
     for bad in (wrong, unreachable):
         with pytest.raises(Exception) as raised:
-            validate_partition(dataset, D, warehouse=bad, data_dir=tmp_path, docs_dir=docs)
+            validate_in_warehouse(dataset, D, bad, docs_dir=docs)
         errors.append((bad, "".join(traceback.format_exception(raised.value))))
     assert "password authentication failed" in errors[0][1]
 

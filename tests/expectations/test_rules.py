@@ -23,8 +23,9 @@ from expectations.runner import (
     HISTORY_LIMIT,
     SuiteResult,
     load_suite,
+    validate_duckdb_mart,
     validate_frame,
-    validate_partition,
+    validate_raw,
 )
 
 D = date(2026, 11, 12)
@@ -602,14 +603,12 @@ def test_raw_partition_reads_the_newest_complete_fetch_per_account(tmp_path: Pat
     assert load_partition("raw_tiktok_videos", date(2020, 1, 1), tmp_path, tmp_path).empty
 
     docs = tmp_path / "quality"
-    account = validate_partition("raw_tiktok_account", D, warehouse=tmp_path, data_dir=tmp_path, docs_dir=docs)
+    account = validate_raw("raw_tiktok_account", D, data_dir=tmp_path, docs_dir=docs)
     assert account.success and account.row_count == 4
-    audience = validate_partition(
-        "raw_tiktok_account_audience", D, warehouse=tmp_path, data_dir=tmp_path, docs_dir=docs
-    )
+    audience = validate_raw("raw_tiktok_account_audience", D, data_dir=tmp_path, docs_dir=docs)
     assert audience.failed_rules() == {"audience_needs_100_followers": 2}
     assert {key["business_id"] for outcome in audience.failures for key in outcome.sample_keys} == {"acc2"}
-    shares = validate_partition("raw_tiktok_video_breakdowns", D, warehouse=tmp_path, data_dir=tmp_path, docs_dir=docs)
+    shares = validate_raw("raw_tiktok_video_breakdowns", D, data_dir=tmp_path, docs_dir=docs)
     assert shares.failed_rules() == {"share_in_unit_interval": 1}
     assert shares.errors[0].sample_keys == (
         {"item_id": ITEM_1, "breakdown": "impression_sources", "entry_key": "For You"},
@@ -641,11 +640,10 @@ def test_mart_partitions_filter_on_their_date(tmp_path: Path) -> None:
     daily = load_partition("fct_tiktok_account_daily", D, warehouse, tmp_path)
     assert sorted(daily["metric_date"].dt.date.unique()) == [D - timedelta(days=1), D]
     assert daily.loc[daily["in_partition"], "metric_date"].eq(DAY).all() and daily["in_partition"].sum() == 2
-    result = validate_partition(
+    result = validate_duckdb_mart(
         "fct_tiktok_account_daily",
         D,
-        warehouse=warehouse,
-        data_dir=tmp_path,
+        warehouse,
         docs_dir=tmp_path / "quality",
         build_docs=False,
     )
@@ -653,11 +651,10 @@ def test_mart_partitions_filter_on_their_date(tmp_path: Path) -> None:
 
     joined = load_partition("fct_tiktok_account_audience", D, warehouse, tmp_path)
     assert set(joined.loc[joined["business_id"] == "acct_b", "followers_count_on_snapshot"]) == {50}
-    result = validate_partition(
+    result = validate_duckdb_mart(
         "fct_tiktok_account_audience",
         D,
-        warehouse=warehouse,
-        data_dir=tmp_path,
+        warehouse,
         docs_dir=tmp_path / "quality",
         build_docs=False,
     )
@@ -726,19 +723,23 @@ def test_validating_60_partitions_one_at_a_time_keeps_memory_flat(tmp_path: Path
     subprocess.run([sys.executable, "-c", _SYNTHETIC_RETENTION, str(warehouse)], check=True)
     measured = {}
     for n in range(1, 61):
-        result = validate_partition(
+        result = validate_duckdb_mart(
             "fct_tiktok_video_retention",
             date(2026, 1, 1) + timedelta(days=n - 1),
-            warehouse=warehouse,
-            data_dir=tmp_path,
+            warehouse,
             docs_dir=tmp_path / "quality",
         )
         assert result.success and result.row_count == 20_000
         if n in (10, 60):
             gc.collect()
             measured[n] = _rss_mb()
-    # no earlier partition's frame is still referenced (GX keeps at most the last batch)
-    retained = [obj for obj in gc.get_objects() if isinstance(obj, pd.DataFrame) and len(obj) >= 20_000]
+    # no earlier partition's frame is still referenced (GX keeps at most the last batch); frames of other tests'
+    # GX contexts (other docs folders) are not this test's
+    retained = [
+        obj
+        for obj in gc.get_objects()
+        if isinstance(obj, pd.DataFrame) and len(obj) >= 20_000 and "video_second" in obj.columns
+    ]
     assert len(retained) <= 1
     peak_growth = measured[60][0] - measured[10][0]
     current_growth = measured[60][1] - measured[10][1]

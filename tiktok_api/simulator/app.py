@@ -393,10 +393,10 @@ class Simulator:
         end = self._date_param(params, "end_date", today - timedelta(days=1))
         if start > end:
             raise ApiError(contract.BAD_PARAMETER, "start_date must not be after end_date")
-        if start < today - timedelta(days=contract.ACCOUNT_LOOKBACK_DAYS):
+        if start < today - timedelta(days=contract.ACCOUNT_MAX_LOOKBACK_DAYS):
             raise ApiError(
                 contract.BAD_PARAMETER,
-                f"start_date {start} is out of range: at most {contract.ACCOUNT_LOOKBACK_DAYS} days back",
+                f"start_date {start} is out of range: at most {contract.ACCOUNT_MAX_LOOKBACK_DAYS} days back",
             )
         if end > today:
             raise ApiError(contract.BAD_PARAMETER, f"end_date {end} is out of range: it is in the future")
@@ -418,7 +418,7 @@ class Simulator:
             first = max(start, utc_date(account.created_at))
             day = first
             while day <= end:
-                if self.world.metrics_available(account, day, now):  # 24-48 h after the day
+                if self.world.metrics_available(account, day, now):  # within the publication lag after the day
                     values = self.world.daily_metrics(account, day, now)
                     row = {"date": values["date"]}
                     row |= {m: values[m] for m in wanted_metrics if m in values}  # business-only: absent
@@ -472,7 +472,7 @@ class Simulator:
         if len(candidates) > max_count and unit(self.seed, "short", account.index, cursor) < 0.15:
             take = 1 + int(unit(self.seed, "short-n", account.index, cursor) * (max_count - 1))
         page = candidates[:take]
-        # Metrics are lifetime totals as of 24-48 h ago.
+        # Metrics are lifetime totals as of the publication lag ago.
         as_of = now - self.world.post_metrics_lag(account)
         return {
             "videos": [p.to_api(fields, now, as_of) for p in page],

@@ -19,20 +19,7 @@ import random
 import threading
 from dataclasses import dataclass, field, fields
 
-# Quality rules (docs/runbook.md) the simulator can break on demand, and how it breaks each.
-BREAKABLE_RULES = {
-    "share_in_unit_interval": "a post's first impression source is sent as 1.35",
-    "distribution_sums_to_one": "post audience genders sum to 0.8",
-    "top_list_sums_at_most_one": "post top-10 countries sum to more than 1",
-    "audience_needs_100_followers": "audience data is sent for accounts under 100 followers",
-    "follower_net_is_new_minus_lost": "daily net followers is new - lost + 7",
-    "follower_total_moves_by_net": "the per-day follower total jumps by 5,000 on odd days",
-    "counts_not_negative": "a post's likes are -3",
-    "reach_within_views": "a post's reach is twice its views",
-    "keys_unique_not_null": "a post is listed twice on a page",
-    "lifetime_counters_do_not_fall": "every post's lifetime views are halved",
-    "retention_does_not_rise": "a post's retention rises at second 3",
-}
+from tiktok_api.simulator.breakage import BREAKABLE_RULES
 
 RATE_NAMES = ("rate_limited", "internal_error", "http_5xx", "slow", "timeout", "truncated", "html")
 

@@ -56,6 +56,12 @@ def day_start(d: date) -> float:
     return datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()
 
 
+def _publication_lag(fraction: float) -> float:
+    """Seconds between the contract's minimum and maximum publication lag, `fraction` of the way."""
+    low, high = contract.PUBLICATION_LAG_MIN_HOURS * 3600, contract.PUBLICATION_LAG_MAX_HOURS * 3600
+    return low + (high - low) * fraction
+
+
 def utc_date(ts: float) -> date:
     return datetime.fromtimestamp(ts, UTC).date()
 
@@ -505,12 +511,13 @@ class World:
 
     # --- account daily metrics
     def metrics_lag(self, account: AccountSpec, d: date) -> float:
-        """Seconds after the end of day d at which its metrics appear: 24-48 h."""
-        return DAY * (1 + unit(self.seed, "lag", account.index, d.toordinal()))
+        """Seconds after the end of day d at which its metrics appear: within the contract's publication lag."""
+        return _publication_lag(unit(self.seed, "lag", account.index, d.toordinal()))
 
     def post_metrics_lag(self, account: AccountSpec) -> float:
-        """How far post metrics lag the clock: 24-48 h, fixed per account so totals never step back."""
-        return DAY * (1 + unit(self.seed, "post-lag", account.index))
+        """How far post metrics lag the clock: within the publication lag, fixed per account so totals never
+        step back."""
+        return _publication_lag(unit(self.seed, "post-lag", account.index))
 
     def metrics_available(self, account: AccountSpec, d: date, now: float) -> bool:
         return now >= day_start(d) + DAY + self.metrics_lag(account, d)

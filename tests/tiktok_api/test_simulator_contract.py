@@ -466,8 +466,8 @@ def test_account_all_profile_fields_have_their_types(api):
 @pytest.mark.parametrize(
     "days_back, expected",
     [
-        (contract.ACCOUNT_LOOKBACK_DAYS, contract.OK),
-        (contract.ACCOUNT_LOOKBACK_DAYS + 1, contract.BAD_PARAMETER),
+        (contract.ACCOUNT_MAX_LOOKBACK_DAYS, contract.OK),
+        (contract.ACCOUNT_MAX_LOOKBACK_DAYS + 1, contract.BAD_PARAMETER),
         (contract.ACCOUNT_SAFE_LOOKBACK_DAYS, contract.OK),
     ],
 )

@@ -20,9 +20,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,73 +30,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from assets.settings import data_dir
-
-try:  # POSIX: serialise writers (two daemons, a test and a tick) on one lock file
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: single writer assumed
-    fcntl = None  # type: ignore[assignment]
+from expectations.rules import rule_of_check, runbook_url
+from tiktok_api.files import append_lines, atomic_write_text, exclusive_lock, read_lines
+from tiktok_api.settings import data_dir
 
 WEBHOOK_URL_ENV = "TIKTOK_ALERT_WEBHOOK_URL"
-RUNBOOK_PATH = "docs/runbook.md"
-# Failed checks whose rule has no section of its own (e.g. a dbt test added later) point here.
-FALLBACK_ANCHOR = "other-failed-checks"
-
-# The rule book (docs/runbook.md has one section per rule, anchored at the id with "-" for "_").
-RULE_IDS: tuple[str, ...] = (
-    "share_in_unit_interval",
-    "distribution_sums_to_one",
-    "top_list_sums_at_most_one",
-    "audience_needs_100_followers",
-    "follower_net_is_new_minus_lost",
-    "follower_total_moves_by_net",
-    "counts_not_negative",
-    "reach_within_views",
-    "keys_unique_not_null",
-    "partition_fresh_within_48h",
-    "lifetime_counters_do_not_fall",
-    "retention_does_not_rise",
-    "all_accounts_fetched",
-)
-
-# dbt tests become asset checks named after the test; the singular tests of the rule book map to their rule.
-_DBT_SINGULAR_TESTS = {
-    "assert_account_daily_net_is_new_minus_lost": "follower_net_is_new_minus_lost",
-    "assert_account_followers_total_moves_by_net": "follower_total_moves_by_net",
-    "assert_no_audience_data_for_ineligible_accounts": "audience_needs_100_followers",
-    "assert_tiktok_video_reach_within_views": "reach_within_views",
-}
 
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
 COMPACT_AFTER_DELIVERED = 500
 _SLACK_TEXT_LIMIT = 2900  # Slack allows 3000 characters in a section's text
-
-
-def runbook_anchor(rule_id: str) -> str:
-    """The runbook anchor of a rule (``share_in_unit_interval`` -> ``share-in-unit-interval``)."""
-    return rule_id.strip().lower().replace("_", "-") if rule_id in RULE_IDS else FALLBACK_ANCHOR
-
-
-def runbook_url(rule_id: str) -> str:
-    return f"{RUNBOOK_PATH}#{runbook_anchor(rule_id)}"
-
-
-def infer_rule_id(check_name: str) -> str:
-    """The rule a check enforces when it does not say so (dbt tests): known names map, else the check name."""
-    if check_name in RULE_IDS:
-        return check_name
-    if check_name in _DBT_SINGULAR_TESTS:
-        return _DBT_SINGULAR_TESTS[check_name]
-    if check_name.startswith(("not_null_", "unique_")):
-        return "keys_unique_not_null"
-    if check_name.startswith("accepted_range_"):
-        # dbt names a generic test after its arguments, sorted: max_value=1, min_value=0 -> "...__1__0"
-        if check_name.endswith("__1__0"):
-            return "share_in_unit_interval"
-        if check_name.endswith("__0"):
-            return "counts_not_negative"
-    return check_name
 
 
 def normalize_severity(value: Any) -> str:
@@ -179,7 +121,7 @@ class Alert:
         the check evaluation.
         """
         meta = dict(metadata or {})
-        rule_id = str(meta.get("rule_id") or infer_rule_id(check_name))
+        rule_id = str(meta.get("rule_id") or rule_of_check(check_name))
         count = _as_int(meta.get("offending_count"))
         for key in ("dagster_dbt/failed_row_count", "failures", "failed_row_count", "unexpected_count"):
             if count is None:
@@ -327,7 +269,7 @@ class JsonlSender:
         self.name = f"file {self.path}"
 
     def send(self, alert: Alert) -> None:
-        _append_lines(self.path, [alert.to_json()])
+        append_lines(self.path, [alert.to_json()])
 
 
 def sender_from_env(environ: Mapping[str, str] | None = None) -> AlertSender:
@@ -335,57 +277,6 @@ def sender_from_env(environ: Mapping[str, str] | None = None) -> AlertSender:
     env = os.environ if environ is None else environ
     url = (env.get(WEBHOOK_URL_ENV) or "").strip()
     return WebhookSender(url) if url else JsonlSender(data_dir() / "alerts.jsonl")
-
-
-# -- durable files ------------------------------------------------------------------------------------------
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a directory be opened
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _append_lines(path: Path, lines: Sequence[str]) -> None:
-    """Append whole lines and fsync. A line torn by an earlier crash is closed first, never glued to."""
-    if not lines:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as f:
-        prefix = b""
-        if f.tell() > 0:
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) != b"\n":
-                prefix = b"\n"
-        f.write(prefix + "".join(line + "\n" for line in lines).encode("utf-8"))
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        return []
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -422,23 +313,15 @@ class AlertOutbox:
         self.attempts_path = self.directory / "attempts.json"
         self._lock_path = self.directory / ".lock"
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a") as lock:
-            if fcntl is not None:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                if fcntl is not None:
-                    fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        """Serialise writers (two daemons, a test and a tick) on one lock file."""
+        return exclusive_lock(self._lock_path)
 
     # -- reading -------------------------------------------------------------------------------------------
 
     def _entries(self) -> list[dict[str, Any]]:
         entries = []
-        for line in _read_lines(self.outbox_path):
+        for line in read_lines(self.outbox_path):
             try:
                 entry = json.loads(line)
             except ValueError:  # a line torn by a crash mid-append: its alert is re-enqueued by the sensor
@@ -448,7 +331,7 @@ class AlertOutbox:
         return entries
 
     def _delivered_ids(self) -> set[str]:
-        return {line.strip() for line in _read_lines(self.delivered_path) if line.strip()}
+        return {line.strip() for line in read_lines(self.delivered_path) if line.strip()}
 
     def _attempts(self) -> dict[str, dict[str, Any]]:
         try:
@@ -492,7 +375,7 @@ class AlertOutbox:
                     continue
                 known.add(alert.evaluation_id)
                 new.append(alert)
-            _append_lines(
+            append_lines(
                 self.outbox_path,
                 [
                     json.dumps(
@@ -571,14 +454,14 @@ class AlertOutbox:
                 if getattr(exc, "endpoint_down", False) or not isinstance(exc, DeliveryError):
                     report.stopped = "channel unavailable"
                 continue
-            _append_lines(self.delivered_path, [alert.evaluation_id])  # only now is it delivered
+            append_lines(self.delivered_path, [alert.evaluation_id])  # only now is it delivered
             remaining -= 1
             report.delivered.append(alert.evaluation_id)
             if attempts.pop(alert.evaluation_id, None) is not None:
                 changed = True
         report.pending = remaining
         if changed:
-            _write_atomic(self.attempts_path, json.dumps(attempts, sort_keys=True, indent=1))
+            atomic_write_text(self.attempts_path, json.dumps(attempts, sort_keys=True, indent=1))
         self._compact_if_due()
 
     def _compact_if_due(self) -> None:
@@ -590,11 +473,11 @@ class AlertOutbox:
             return
         keep = [entry for entry in entries if entry["evaluation_id"] not in delivered]
         lines = [json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str) for entry in keep]
-        _write_atomic(self.outbox_path, "".join(line + "\n" for line in lines))
+        atomic_write_text(self.outbox_path, "".join(line + "\n" for line in lines))
         attempts = self._attempts()
         live = {entry["evaluation_id"] for entry in keep}
         if set(attempts) - live:
-            _write_atomic(
+            atomic_write_text(
                 self.attempts_path,
                 json.dumps({k: v for k, v in attempts.items() if k in live}, sort_keys=True, indent=1),
             )

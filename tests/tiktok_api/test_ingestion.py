@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from assets import landing
-from assets.ingestion import (
+from tiktok_api import landing
+from tiktok_api.client import Page
+from tiktok_api.ingestion import (
     NotYetAvailable,
     account_window,
     check_partition_ready,
@@ -16,7 +17,6 @@ from assets.ingestion import (
     posts_needing_comments,
     snapshot_allowed,
 )
-from tiktok_api.client import Page
 
 TODAY = date(2026, 11, 20)
 

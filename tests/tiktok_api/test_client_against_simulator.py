@@ -37,7 +37,7 @@ from tiktok_api.simulator.world import Post, utc_date
 from tiktok_api.tokens import FileTokenStore, MemoryTokenStore, TokenSet
 
 if TYPE_CHECKING:
-    from tests.client.conftest import Rig
+    from tests.tiktok_api.conftest import Rig
 
 SIM_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()  # as in tests/conftest.py
 ACME, JULES, TINY, NEW_STUDIO = 0, 1, 2, 3  # the demo accounts, by index (NEW_STUDIO has no posts)

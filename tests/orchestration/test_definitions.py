@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -67,3 +68,15 @@ def test_the_raw_ingestion_job_covers_every_raw_asset():
     job = defs.resolve_job_def("tiktok_raw_ingestion")
     assert isinstance(job.partitions_def, dg.DailyPartitionsDefinition)
     assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == RAW
+
+
+def test_the_schedule_and_sensors_are_on_by_default():
+    [schedule] = defs.schedules
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.execution_timezone == "UTC"
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 24, 2, tzinfo=UTC), repository_def=defs.get_repository_def()
+    )
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2026-11-21"
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in defs.sensors)

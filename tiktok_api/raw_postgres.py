@@ -34,7 +34,8 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extensions import cursor as Cursor
 from sqlalchemy.engine import URL
 
-from assets.landing import STREAMS, read_fetch, stream_dir
+from tiktok_api.landing import ACCOUNT_KEY, STREAMS, landed_partitions, partition_files, read_fetch
+from tiktok_api.secrets import password_forms, redact
 
 log = logging.getLogger(__name__)
 
@@ -181,11 +182,7 @@ def partitions_to_load(url: URL, data_dir: Path, window: Iterable[date]) -> list
     try:
         with connection.cursor() as cursor:
             for stream in STREAMS:
-                landed = {
-                    date.fromisoformat(folder.name.removeprefix("date="))
-                    for folder in stream_dir(Path(data_dir), stream).glob("date=*")
-                    if any(folder.glob("account=*/[0-9]*.json"))
-                }
+                landed = set(landed_partitions(Path(data_dir), stream))
                 cursor.execute("select to_regclass(%s) is not null", (raw_table(stream),))
                 if landed and cursor.fetchone()[0]:
                     cursor.execute(f"select distinct partition_date from {raw_table(stream)}")
@@ -228,9 +225,8 @@ def _connect(url: URL) -> Connection:
 
 def _scrub(error: BaseException, url: URL) -> str:
     """The error's text with the password blanked, should a driver ever echo it."""
-    text = " ".join(str(error).split())
-    password = url.password
-    return text.replace(str(password), "***") if password else text
+    password = str(url.password) if url.password else None
+    return redact(" ".join(str(error).split()), password_forms(password))
 
 
 def _create_tables(connection: Connection, url: URL) -> None:
@@ -258,9 +254,7 @@ def _rollback(connection: Connection) -> None:
 
 def _load_partition(connection: Connection, url: URL, data_dir: Path, stream: str, day: date) -> PartitionLoad:
     table = raw_table(stream)
-    folder = stream_dir(data_dir, stream) / f"date={day.isoformat()}"
-    # `[0-9]*`: a `.tmp-` file is a fetch still being written (see assets/landing.py).
-    files = sorted(folder.glob("account=*/[0-9]*.json")) if folder.is_dir() else []
+    files = partition_files(data_dir, stream, day)
     fetch_files: dict[str, Path] = {}
     empty: list[str] = []
     pages = 0
@@ -372,7 +366,7 @@ def _fetch_rows(path: Path, data_dir: Path, stream: str, day: date) -> tuple[str
     missing = [name for name in REQUIRED_HEADER if fetch.get(name) in (None, "")]
     if missing:
         raise RawLoadError(f"{path}: the header lacks {', '.join(missing)}")
-    folder_account = path.parent.name.removeprefix("account=")
+    folder_account = path.parent.name.removeprefix(f"{ACCOUNT_KEY}=")
     business_id = _required_text(path, fetch, "business_id")
     if business_id != folder_account:
         raise RawLoadError(f"{path}: header business_id {business_id!r} but the folder is account={folder_account}")
@@ -462,34 +456,3 @@ def _timestamp(where: Path | str, record: dict[str, Any], name: str) -> str | No
     if moment is None or moment.tzinfo is None:
         raise RawLoadError(f"{where}: {name} {value!r} is not an ISO-8601 timestamp with a time zone")
     return moment.isoformat()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Load landed days into the PostgreSQL warehouse by hand (the dbt asset does it for its window)."""
-    import argparse
-
-    from assets.settings import data_dir, warehouse
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--all", action="store_true", help="every landed day")
-    which.add_argument("--date", action="append", type=date.fromisoformat, help="a day (YYYY-MM-DD), repeatable")
-    args = parser.parse_args(argv)
-    chosen = warehouse()
-    if chosen.kind != "postgres" or chosen.postgres is None:
-        parser.error("TIKTOK_WAREHOUSE is not postgres: DuckDB reads the landing files directly")
-    days = args.date or [
-        date.fromisoformat(folder.name.removeprefix("date="))
-        for folder in sorted({f for s in STREAMS for f in stream_dir(data_dir(), s).glob("date=*")})
-    ]
-    try:
-        result = load_raw_partitions(chosen.postgres, data_dir(), sorted(set(days)))
-    except RawLoadError as error:
-        print(error)
-        return 1
-    print(f"loaded {result.pages} pages of {result.fetches} fetches ({len(set(days))} days) into {chosen.describe()}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

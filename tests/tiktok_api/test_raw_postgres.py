@@ -1,6 +1,6 @@
 """Loading raw landing files into PostgreSQL raw tables, against a real server and files landed by real fetches.
 
-The files are fetched once per module from the simulator over loopback HTTP (assets.ingestion.RawFetcher via
+The files are fetched once per module from the simulator over loopback HTTP (tiktok_api.ingestion.RawFetcher via
 the TikTokSource resource); each test loads a copy of them into a fresh database.
 """
 
@@ -21,11 +21,11 @@ import psycopg2.extras
 import pytest
 from sqlalchemy.engine import URL
 
-from assets import landing
-from assets.postgres_raw import RawLoadError, RawLoadResult, load_raw_partitions, raw_table
 from assets.resources import TikTokSource
 from tests.postgres_server import PostgresServer
+from tiktok_api import landing
 from tiktok_api.client import Page
+from tiktok_api.raw_postgres import RawLoadError, RawLoadResult, load_raw_partitions, raw_table
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 PARTITION = date(2026, 11, 17)

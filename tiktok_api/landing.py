@@ -1,19 +1,19 @@
 """The raw landing zone: one immutable JSON file per fetch, written atomically, never edited.
 
-Layout (hive-style, so DuckDB reads the partition columns from the path):
+The layout, declared here and nowhere else (dbt and the quality datasets take it from this module):
 
-    $TIKTOK_DATA_DIR/raw/tiktok/<stream>/date=<YYYY-MM-DD>/account=<business_id>/<fetched_at>_<fetch_id>.json
+    $TIKTOK_DATA_DIR/raw/tiktok/<stream>/date=<YYYY-MM-DD>/account=<business_id>/<landed_at>_<fetch_id>.json
 
-Each file holds the fetch's metadata and every HTTP answer of the fetch *exactly as the API sent it*:
-the response bodies are spliced in as raw text, not re-serialised, so nothing is normalised away.
+Hive-style folders, so DuckDB reads the partition columns from the path. Each file holds the fetch's
+metadata and every HTTP answer of the fetch *exactly as the API sent it*: the response bodies are spliced
+in as raw text, not re-serialised, so nothing is normalised away. File names start with a digit (the
+landing time); temporary files being written start with a dot and are never read.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -21,21 +21,32 @@ from pathlib import Path
 from typing import Any
 
 from tiktok_api.client import Page
+from tiktok_api.files import atomic_write_text
 
 STREAMS = ("account", "videos", "comments")
+RAW_PATH = "raw/tiktok"
+DATE_KEY = "date"
+ACCOUNT_KEY = "account"
+FILE_NAME_GLOB = "[0-9]*.json"  # a fetch file, never a temporary one
+# The fetch files under a stream folder, every partition and account.
+FILE_GLOB = f"{DATE_KEY}=*/{ACCOUNT_KEY}=*/{FILE_NAME_GLOB}"
 _SAFE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
 def stream_dir(root: Path, stream: str) -> Path:
     if stream not in STREAMS:
         raise ValueError(f"unknown raw stream {stream!r}; expected one of {STREAMS}")
-    return root / "raw" / "tiktok" / stream
+    return Path(root) / RAW_PATH / stream
+
+
+def partition_dir(root: Path, stream: str, partition_date: date) -> Path:
+    return stream_dir(root, stream) / f"{DATE_KEY}={partition_date.isoformat()}"
 
 
 def fetch_dir(root: Path, stream: str, partition_date: date, business_id: str) -> Path:
     if not _SAFE.match(business_id):
         raise ValueError(f"business_id {business_id!r} has characters that cannot name a folder")
-    return stream_dir(root, stream) / f"date={partition_date.isoformat()}" / f"account={business_id}"
+    return partition_dir(root, stream, partition_date) / f"{ACCOUNT_KEY}={business_id}"
 
 
 def page_json(page: Page) -> str:
@@ -62,36 +73,40 @@ def write_fetch(
 ) -> Path:
     """Write one fetch atomically (temporary name in the same folder, fsync, rename) and return its path."""
     folder = fetch_dir(root, stream, partition_date, business_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    fetched_at = datetime.now(UTC)
+    landed_at = datetime.now(UTC)
     fetch_id = uuid.uuid4().hex[:12]
     header = {
         "stream": stream,
         "partition_date": partition_date.isoformat(),
         "business_id": business_id,
         "fetch_id": fetch_id,
-        "landed_at": fetched_at.isoformat(),
+        "landed_at": landed_at.isoformat(),
         **meta,
     }
     body = json.dumps(header, separators=(",", ":"))[:-1] + ',"pages":[' + ",".join(map(page_json, pages)) + "]}"
-    final = folder / f"{fetched_at.strftime('%Y%m%dT%H%M%S%fZ')}_{fetch_id}.json"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)  # atomic: readers see the whole file or nothing
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return final
+    return atomic_write_text(folder / f"{landed_at.strftime('%Y%m%dT%H%M%S%fZ')}_{fetch_id}.json", body)
+
+
+def partition_files(root: Path, stream: str, partition_date: date) -> list[Path]:
+    """The fetch files of one partition, every account, in name order."""
+    folder = partition_dir(root, stream, partition_date)
+    return sorted(folder.glob(f"{ACCOUNT_KEY}=*/{FILE_NAME_GLOB}")) if folder.exists() else []
 
 
 def list_fetches(root: Path, stream: str, partition_date: date, business_id: str) -> list[Path]:
     """Fetch files of one partition and account, oldest first (names sort by landing time)."""
     folder = fetch_dir(root, stream, partition_date, business_id)
-    return sorted(folder.glob("[0-9]*.json")) if folder.exists() else []
+    return sorted(folder.glob(FILE_NAME_GLOB)) if folder.exists() else []
+
+
+def landed_partitions(root: Path, stream: str) -> list[date]:
+    """The partition days of a stream that hold at least one fetch file."""
+    folder = stream_dir(root, stream)
+    return sorted(
+        date.fromisoformat(day.name.removeprefix(f"{DATE_KEY}="))
+        for day in folder.glob(f"{DATE_KEY}=*")
+        if any(day.glob(f"{ACCOUNT_KEY}=*/{FILE_NAME_GLOB}"))
+    )
 
 
 def read_fetch(path: Path) -> dict[str, Any]:

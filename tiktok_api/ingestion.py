@@ -1,4 +1,4 @@
-"""What to fetch for one account and one UTC day, and landing it: the logic behind the raw assets.
+"""Ingestion plans: what to fetch for one account and one UTC day, and landing it (the raw assets' logic).
 
 Pure rules (windows, readiness, which posts need their comments) are plain functions; `RawFetcher`
 calls the client and writes one immutable landing file per fetch. Nothing here imports Dagster.
@@ -6,38 +6,35 @@ calls the client and writes one immutable landing file per fetch. Nothing here i
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assets import landing
-from tiktok_api import contract
+from tiktok_api import contract, landing
 from tiktok_api.client import FetchResult, Page, TikTokClient
+from tiktok_api.days import (
+    ACCOUNT_REVISION_DAYS,
+    PUBLISHED_FOR_CERTAIN,
+    SNAPSHOT_DAYS,
+    published_at_the_earliest,
+    published_for_certain,
+)
 from tiktok_api.errors import TikTokError
+from tiktok_api.files import locked_json
 
-# Account metrics are re-fetched over this many days before the partition day: they arrive 24-48 h late
-# and are revised afterwards, so each daily run also refreshes the days just before.
-ACCOUNT_LOOKBACK_DAYS = 3
-# Post metrics and comments are snapshots "as of now": a past day's snapshot cannot be taken later, so a
-# partition is fetched only while it is among the most recent days the API's 24-48 h lag allows.
-SNAPSHOT_WINDOW_DAYS = 3
-# A post's lifetime metrics freeze 365 days after publishing; with the 48 h lag a snapshot taken this
-# long after publishing is final.
-FINAL_SNAPSHOT_AGE = timedelta(days=contract.VIDEO_METRICS_FREEZE_DAYS + 2)
+# A post's lifetime metrics freeze 365 days after publishing; a snapshot taken once the publication lag has
+# passed on top of that is final.
+FINAL_SNAPSHOT_AGE = timedelta(days=contract.VIDEO_METRICS_FREEZE_DAYS) + PUBLISHED_FOR_CERTAIN
 
 VIDEO_URL = re.compile(r"tiktok\.com/(?:@(?P<user>[^/?#]+)/(?:video|photo)|embed(?:/v2)?)/(?P<id>\d{15,21})")
 
 
 class NotYetAvailable(Exception):
-    """The day's data cannot exist yet (the API publishes a day 24-48 h after it ends): retry later."""
+    """The day's data cannot exist yet (tiktok_api.days: the publication lag): retry later."""
 
     def __init__(self, message: str, retry_after: datetime):
         super().__init__(message)
@@ -47,23 +44,21 @@ class NotYetAvailable(Exception):
 # ---------------------------------------------------------------- pure rules
 
 
-def day_end(d: date) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(days=1)
-
-
 def check_partition_ready(partition: date, now: datetime) -> None:
-    """Raise NotYetAvailable when no data of the day can exist yet (less than 24 h after its end)."""
-    ready = day_end(partition) + timedelta(hours=24)
+    """Raise NotYetAvailable when no data of the day can exist yet (before the earliest publication)."""
+    ready = published_at_the_earliest(partition)
     if now < ready:
         raise NotYetAvailable(
-            f"TikTok has not published {partition} yet: a day's data appears 24-48 h after the day ends "
-            f"(UTC). Retry after {ready:%Y-%m-%d %H:%M} UTC; the daily schedule waits the full 48 h.",
+            f"TikTok has not published {partition} yet: a day's data appears {contract.PUBLICATION_LAG} after the "
+            "day ends "
+            f"(UTC). Retry after {ready:%Y-%m-%d %H:%M} UTC; the daily schedule waits the full "
+            f"{contract.PUBLICATION_LAG_MAX_HOURS} h.",
             retry_after=ready,
         )
 
 
 def account_window(
-    partition: date, today: date, lookback_days: int = ACCOUNT_LOOKBACK_DAYS
+    partition: date, today: date, lookback_days: int = ACCOUNT_REVISION_DAYS
 ) -> tuple[date, date] | None:
     """The start and end dates to ask /business/get/ for, or None when the day is past the look-back.
 
@@ -77,7 +72,7 @@ def account_window(
 
 
 def snapshot_allowed(partition: date, today: date) -> bool:
-    return partition >= today - timedelta(days=SNAPSHOT_WINDOW_DAYS)
+    return partition >= today - timedelta(days=SNAPSHOT_DAYS)
 
 
 def posts_needing_comments(
@@ -104,23 +99,6 @@ def parse_video_url(url: str) -> tuple[str | None, str]:
         )
     user = match.group("user")
     return (user.lower() if user else None), match.group("id")
-
-
-# ---------------------------------------------------------------- state (a cache of what raw holds)
-
-
-@contextmanager
-def locked_json(path: Path):
-    """Read-modify-write a small JSON state file under an exclusive lock, replaced atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        state = json.loads(path.read_text()) if path.exists() else {}
-        yield state
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(state, handle)
-        os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------- fetching
@@ -205,7 +183,8 @@ class RawFetcher:
         if window is None:
             outcome.skipped = (
                 f"account metrics: {partition} is more than {contract.ACCOUNT_SAFE_LOOKBACK_DAYS} days before "
-                f"{now.date()}; the API keeps {contract.ACCOUNT_LOOKBACK_DAYS} days (58 is the safe limit)"
+                f"{now.date()}; the API keeps {contract.ACCOUNT_MAX_LOOKBACK_DAYS} days "
+                f"({contract.ACCOUNT_SAFE_LOOKBACK_DAYS} is the safe limit)"
             )
             return outcome
         start, end = window
@@ -222,8 +201,9 @@ class RawFetcher:
         if partition.isoformat() not in days:
             outcome.not_ready = NotYetAvailable(
                 f"account {business_id}: the API has not published metrics for {partition} yet "
-                "(a day appears 24-48 h after it ends); the look-back days that did arrive have landed",
-                retry_after=day_end(partition) + timedelta(hours=48),
+                "(a day appears within the publication lag after it ends); the look-back days that did arrive "
+                "have landed",
+                retry_after=published_for_certain(partition),
             )
         return outcome
 
@@ -346,7 +326,7 @@ class RawFetcher:
 
 def _snapshot_skip_reason(what: str, partition: date, today: date) -> str:
     return (
-        f"{what}: {partition} is more than {SNAPSHOT_WINDOW_DAYS} days before {today}; the API has no "
+        f"{what}: {partition} is more than {SNAPSHOT_DAYS} days before {today}; the API has no "
         "history of lifetime post metrics, so a past day's snapshot cannot be taken now"
     )
 

@@ -14,8 +14,8 @@ import dagster as dg
 import pytest
 
 from orchestration.sensors import quality_alert_sensor
+from tests.e2e.test_daily_job import DAY, materialized, run_daily
 from tests.postgres_server import PostgresServer, warehouse_env
-from tests.test_end_to_end import DAY, materialized, run_daily
 
 
 @pytest.fixture

@@ -1,0 +1,335 @@
+"""The warehouse the marts are built in, as one Dagster resource: a DuckDB file or a PostgreSQL server.
+
+Everything that differs between warehouses lives here, behind `Warehouse`: the dbt target, preparing raw
+data for a window (COPY into raw tables on PostgreSQL; nothing on DuckDB, which reads the landing files),
+reading marts, publishing them for BI, and validating a mart partition. No other module asks which
+warehouse it is. Configuration comes from environment variables (`Warehouse.from_env`, .env.example):
+
+- TIKTOK_WAREHOUSE: `duckdb` (default, an embedded file) or `postgres` (a server); dbt's target too.
+- DuckDB: TIKTOK_DUCKDB_PATH, else $TIKTOK_DATA_DIR/warehouse.duckdb (as in dbt_project/profiles.yml).
+- PostgreSQL: TIKTOK_POSTGRES_HOST, _PORT, _USER, _DATABASE, and _PASSWORD, which is read from the environment
+  when a connection is made and never becomes resource configuration (so it never reaches run metadata).
+
+    python -m assets.warehouse prepare-raw --all     # load every landed day into the raw tables by hand
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import sqlalchemy
+from pydantic import Field
+from sqlalchemy.engine import URL
+
+from tiktok_api import landing, raw_postgres
+from tiktok_api.files import replaced_atomically
+from tiktok_api.settings import data_dir
+
+if TYPE_CHECKING:
+    from expectations.runner import SuiteResult
+
+# Everything that writes the warehouse runs in this pool, whose limit is 1: DuckDB allows one writing process
+# per file, and on either warehouse the marts' staged_at watermark assumes dbt runs one at a time.
+WAREHOUSE_POOL = "tiktok_warehouse"
+
+KINDS = ("duckdb", "postgres")
+KIND_VARIABLE = "TIKTOK_WAREHOUSE"
+PASSWORD_VARIABLE = "TIKTOK_POSTGRES_PASSWORD"
+MARTS_SCHEMA = "marts"
+
+
+class WarehouseConfigError(ValueError):
+    """A warehouse setting is wrong; the message names the environment variable to change."""
+
+
+class _Backend(Protocol):
+    def describe(self) -> str: ...
+    def describe_bi(self, root: Path) -> str: ...
+    def prepare_raw(self, root: Path, days: list[date]) -> str | None: ...
+    def read(self, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]: ...
+    def read_published(self, root: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]: ...
+    def publish(self, root: Path) -> dict[str, object]: ...
+    def validate_mart(self, dataset: str, partition: date, root: Path) -> SuiteResult: ...
+    def exists(self) -> bool: ...
+
+
+def _table_counts(read: object, tables: list[str]) -> dict[str, int]:
+    frames = read({table: f"select count(*) as n from {MARTS_SCHEMA}.{table}" for table in tables})  # type: ignore[operator]
+    return {table: int(frame["n"].iloc[0]) for table, frame in frames.items()}
+
+
+_MART_TABLES = f"select table_name from information_schema.tables where table_schema = '{MARTS_SCHEMA}' order by 1"
+
+
+class _DuckDB:
+    """One DuckDB file. BI tools read a read-only copy replaced atomically after each build (one writer)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def describe(self) -> str:
+        return f"duckdb:{self.path}"
+
+    def describe_bi(self, root: Path) -> str:
+        return f"the read-only copy {bi_copy_path(root)}"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def prepare_raw(self, root: Path, days: list[date]) -> str | None:
+        return None  # dbt reads the landing files themselves
+
+    def read(self, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+        return read_duckdb(self.path, queries)
+
+    def read_published(self, root: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+        return read_duckdb(bi_copy_path(root), queries)
+
+    def publish(self, root: Path) -> dict[str, object]:
+        target = bi_copy_path(root)
+        counts = publish_duckdb_copy(self.path, target)
+        return {
+            "path": dg.MetadataValue.path(str(target)),
+            "rows": dg.MetadataValue.json(counts),
+            "bytes": target.stat().st_size,
+        }
+
+    def validate_mart(self, dataset: str, partition: date, root: Path) -> SuiteResult:
+        from expectations.runner import validate_duckdb_mart
+
+        return validate_duckdb_mart(dataset, partition, self.path, docs_dir=root / "quality")
+
+
+class _Postgres:
+    """A PostgreSQL server: raw payloads are COPYed into raw tables, BI reads schema `marts` on the server."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+
+    def describe(self) -> str:
+        return f"postgres:{raw_postgres.describe_server(self.url)}"
+
+    def describe_bi(self, root: Path) -> str:
+        return f"schema {MARTS_SCHEMA} on {self.describe()}"
+
+    def exists(self) -> bool:
+        return True
+
+    def prepare_raw(self, root: Path, days: list[date]) -> str | None:
+        try:
+            to_load = raw_postgres.partitions_to_load(self.url, root, days)
+            loaded = raw_postgres.load_raw_partitions(self.url, root, to_load)
+        except raw_postgres.RawLoadError as error:
+            raise dg.Failure(f"loading raw payloads into PostgreSQL failed: {error}") from None
+        return (
+            f"Loaded {loaded.pages} raw pages of {loaded.fetches} fetches ({len(to_load)} partitions) "
+            f"into {self.describe()}"
+        )
+
+    def read(self, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+        engine = sqlalchemy.create_engine(self.url, connect_args={"options": "-c timezone=UTC"})
+        try:
+            with engine.connect() as connection:
+                return {name: pd.read_sql_query(sqlalchemy.text(sql), connection) for name, sql in queries.items()}
+        finally:
+            engine.dispose()
+
+    def read_published(self, root: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+        return self.read(queries)  # each dbt model is swapped in by a rename in one transaction
+
+    def publish(self, root: Path) -> dict[str, object]:
+        tables = self.read({"tables": _MART_TABLES})["tables"]["table_name"].tolist()
+        if not tables:
+            raise dg.Failure(f"the warehouse {self.describe()} has no marts to publish: build them first")
+        return {
+            "warehouse": self.describe(),
+            "schema": MARTS_SCHEMA,
+            "rows": dg.MetadataValue.json(_table_counts(self.read, tables)),
+        }
+
+    def validate_mart(self, dataset: str, partition: date, root: Path) -> SuiteResult:
+        from expectations.runner import validate_in_warehouse
+
+        return validate_in_warehouse(dataset, partition, self.url, docs_dir=root / "quality")
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The warehouse the marts are built in: `duckdb` (an embedded file) or `postgres` (a server)."""
+
+    kind: str = Field(default="duckdb", description="TIKTOK_WAREHOUSE: duckdb or postgres; also dbt's target.")
+    duckdb_path: str | None = Field(
+        default=None, description="TIKTOK_DUCKDB_PATH: the DuckDB file (default $TIKTOK_DATA_DIR/warehouse.duckdb)."
+    )
+    postgres_host: str = Field(default="localhost", description="TIKTOK_POSTGRES_HOST.")
+    postgres_port: int = Field(default=5432, description="TIKTOK_POSTGRES_PORT.")
+    postgres_user: str = Field(default="tiktok", description="TIKTOK_POSTGRES_USER.")
+    postgres_database: str = Field(default="tiktok", description="TIKTOK_POSTGRES_DATABASE.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Warehouse:
+        """The warehouse the environment names; a wrong value raises WarehouseConfigError naming its variable."""
+        env = os.environ if environ is None else environ
+        kind = (env.get(KIND_VARIABLE) or "duckdb").strip().lower()
+        if kind not in KINDS:
+            raise WarehouseConfigError(
+                f"{KIND_VARIABLE}={kind!r} is not a warehouse this platform builds; use one of {', '.join(KINDS)}"
+            )
+        port = (env.get("TIKTOK_POSTGRES_PORT") or "5432").strip()
+        if not port.isdigit():
+            raise WarehouseConfigError(f"TIKTOK_POSTGRES_PORT must be a port number, not {port!r}")
+        return cls(
+            kind=kind,
+            duckdb_path=env.get("TIKTOK_DUCKDB_PATH") or None,
+            postgres_host=env.get("TIKTOK_POSTGRES_HOST") or "localhost",
+            postgres_port=int(port),
+            postgres_user=env.get("TIKTOK_POSTGRES_USER") or "tiktok",
+            postgres_database=env.get("TIKTOK_POSTGRES_DATABASE") or "tiktok",
+        )
+
+    # --- what the rest of the platform asks -------------------------------------------------------------
+
+    @property
+    def dbt_target(self) -> str:
+        """The dbt target of dbt_project/profiles.yml that builds this warehouse."""
+        return self.kind
+
+    def describe(self) -> str:
+        """For logs and metadata: the file, or the server and database (never the password)."""
+        return self._backend().describe()
+
+    def describe_bi(self, root: Path | None = None) -> str:
+        """Where BI tools read the marts, for people."""
+        return self._backend().describe_bi(root or data_dir())
+
+    def exists(self) -> bool:
+        """Whether there is a warehouse to read yet (a DuckDB file is created by the first build)."""
+        return self._backend().exists()
+
+    def prepare_raw(self, days: Iterable[date], root: Path | None = None) -> str | None:
+        """Make the landed raw payloads of `days` readable by dbt; a sentence for the log when work was done."""
+        return self._backend().prepare_raw(root or data_dir(), sorted(set(days)))
+
+    def read_marts(self, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+        """Run each query against the warehouse itself (read-only on DuckDB)."""
+        return self._backend().read(queries)
+
+    def read_published_marts(self, queries: Mapping[str, str], root: Path | None = None) -> dict[str, pd.DataFrame]:
+        """Run each query where BI tools read the marts (the published copy on DuckDB)."""
+        return self._backend().read_published(root or data_dir(), queries)
+
+    def mart_row_counts(self) -> dict[str, int]:
+        """Rows per table of schema `marts` (empty when there is no warehouse yet)."""
+        if not self.exists():
+            return {}
+        tables = self.read_marts({"tables": _MART_TABLES})["tables"]["table_name"].tolist()
+        return _table_counts(self.read_marts, tables) if tables else {}
+
+    def publish_for_bi(self, root: Path | None = None) -> dict[str, object]:
+        """Make the marts of the last build readable by BI tools; the metadata of what was published."""
+        return self._backend().publish(root or data_dir())
+
+    def validate_mart(self, dataset: str, partition: date, root: Path | None = None) -> SuiteResult:
+        """Validate one partition of a mart's suite where the marts live."""
+        return self._backend().validate_mart(dataset, partition, root or data_dir())
+
+    # --- the one place that knows the kinds -------------------------------------------------------------
+
+    def _backend(self) -> _Backend:
+        if self.kind == "duckdb":
+            return _DuckDB(Path(self.duckdb_path or data_dir() / "warehouse.duckdb").resolve())
+        if self.kind == "postgres":
+            return _Postgres(self.postgres_url())
+        raise WarehouseConfigError(f"{KIND_VARIABLE}={self.kind!r}: use one of {', '.join(KINDS)}")
+
+    def postgres_url(self) -> URL:
+        """The PostgreSQL server as a SQLAlchemy URL (its str() and repr() mask the password)."""
+        return URL.create(
+            "postgresql+psycopg2",
+            username=self.postgres_user,
+            password=os.environ.get(PASSWORD_VARIABLE) or None,
+            host=self.postgres_host,
+            port=self.postgres_port,
+            database=self.postgres_database,
+        )
+
+
+# --- DuckDB helpers ----------------------------------------------------------------------------------------
+
+
+def bi_copy_path(root: Path) -> Path:
+    """The read-only copy of the marts that BI tools open on DuckDB."""
+    return Path(root) / "bi" / "tiktok_marts.duckdb"
+
+
+def read_duckdb(path: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {name: con.execute(sql).df() for name, sql in queries.items()}
+
+
+def publish_duckdb_copy(warehouse: Path, target: Path) -> dict[str, int]:
+    """Copy every table of schema `marts` into a new DuckDB file and swap it in atomically; rows per table.
+
+    A reader that has the old file open keeps reading that complete build (the rename does not touch an open
+    file); the next connection sees the new complete build.
+    """
+    counts: dict[str, int] = {}
+    with replaced_atomically(target) as tmp:
+        try:
+            with duckdb.connect(str(tmp)) as con:
+                con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+                tables = [
+                    row[0]
+                    for row in con.execute(
+                        "select table_name from duckdb_tables() where database_name = 'warehouse' "
+                        f"and schema_name = '{MARTS_SCHEMA}' order by 1"
+                    ).fetchall()
+                ]
+                if not tables:
+                    raise dg.Failure(f"the warehouse {warehouse} has no marts to publish: build them first")
+                con.execute(f"create schema {MARTS_SCHEMA}")
+                for table in tables:
+                    con.execute(
+                        f"create table {MARTS_SCHEMA}.{table} as select * from warehouse.{MARTS_SCHEMA}.{table}"
+                    )
+                    counts[table] = con.execute(f"select count(*) from {MARTS_SCHEMA}.{table}").fetchall()[0][0]
+                con.execute("detach warehouse")
+                con.execute("checkpoint")
+        finally:
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prepare landed raw days for dbt by hand (the dbt asset does it for its window)."""
+    parser = argparse.ArgumentParser(prog="python -m assets.warehouse", description=main.__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    prepare = commands.add_parser("prepare-raw", help="load landed days into the warehouse's raw tables")
+    which = prepare.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every landed day")
+    which.add_argument("--date", action="append", type=date.fromisoformat, help="a day (YYYY-MM-DD), repeatable")
+    args = parser.parse_args(argv)
+    try:
+        warehouse = Warehouse.from_env()
+    except WarehouseConfigError as error:
+        parser.error(str(error))
+    days = args.date or [day for stream in landing.STREAMS for day in landing.landed_partitions(data_dir(), stream)]
+    try:
+        done = warehouse.prepare_raw(days)
+    except dg.Failure as error:
+        print(error.description, file=sys.stderr)
+        return 1
+    print(done or f"{warehouse.describe()} reads the landing files directly: nothing to prepare")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,230 @@
+"""The raw record schema: the one declaration of the fields and types of every API record the platform lands.
+
+Everything that parses raw payloads takes its types from here: the dbt macros (rendered into
+`dbt_project/macros/raw_schema.sql` by `python -m tiktok_api.raw_schema`, a test keeps that file current),
+the raw quality datasets (`expectations/datasets.py`) and the PostgreSQL column definition lists. A field the
+API adds is ignored and a field it drops arrives as null, so neither breaks a reader.
+
+Types: text, bigint, integer, double, boolean, date, or `list:<record>` for a list of records; a record
+`share:<key>` is the {<key>, percentage} entry of a share list.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tiktok_api import landing
+
+_COMMENT: list[tuple[str, str]] = [
+    ("comment_id", "text"),
+    ("video_id", "text"),
+    ("parent_comment_id", "text"),
+    ("user_id", "text"),
+    ("unique_identifier", "text"),
+    ("username", "text"),
+    ("display_name", "text"),
+    ("profile_image", "text"),
+    ("text", "text"),
+    ("image_url", "text"),
+    ("create_time", "text"),
+    ("likes", "bigint"),
+    ("replies", "bigint"),
+    ("owner", "boolean"),
+    ("liked", "boolean"),
+    ("pinned", "boolean"),
+    ("status", "text"),
+]
+
+RECORDS: dict[str, list[tuple[str, str]]] = {
+    # /business/get/ data
+    "account": [
+        ("username", "text"),
+        ("display_name", "text"),
+        ("profile_image", "text"),
+        ("bio_description", "text"),
+        ("is_verified", "boolean"),
+        ("is_business_account", "boolean"),
+        ("profile_deep_link", "text"),
+        ("followers_count", "bigint"),
+        ("following_count", "bigint"),
+        ("total_likes", "bigint"),
+        ("videos_count", "bigint"),
+        ("audience_ages", "list:share:age"),
+        ("audience_genders", "list:share:gender"),
+        ("audience_countries", "list:share:country"),
+        ("audience_cities", "list:share:city_name"),
+        ("metrics", "list:account_metric"),
+    ],
+    "account_metric": [
+        ("date", "date"),
+        ("video_views", "bigint"),
+        ("unique_video_views", "bigint"),
+        ("profile_views", "bigint"),
+        ("likes", "bigint"),
+        ("comments", "bigint"),
+        ("shares", "bigint"),
+        ("followers_count", "bigint"),
+        ("daily_new_followers", "bigint"),
+        ("daily_lost_followers", "bigint"),
+        ("daily_total_followers", "bigint"),
+        ("engaged_audience", "bigint"),
+        ("bio_link_clicks", "bigint"),
+        ("email_clicks", "bigint"),
+        ("address_clicks", "bigint"),
+        ("phone_number_clicks", "bigint"),
+        ("app_download_clicks", "bigint"),
+        ("lead_submissions", "bigint"),
+        ("audience_activity", "list:activity_hour"),
+    ],
+    "activity_hour": [("hour", "text"), ("count", "bigint")],
+    # /business/video/list/ data
+    "videos": [("videos", "list:video")],
+    "video": [
+        ("item_id", "text"),
+        ("create_time", "text"),
+        ("caption", "text"),
+        ("media_type", "text"),
+        ("is_ad", "boolean"),
+        ("thumbnail_url", "text"),
+        ("share_url", "text"),
+        ("embed_url", "text"),
+        ("video_duration", "double"),
+        ("video_views", "bigint"),
+        ("reach", "bigint"),
+        ("likes", "bigint"),
+        ("comments", "bigint"),
+        ("shares", "bigint"),
+        ("favorites", "bigint"),
+        ("total_time_watched", "double"),
+        ("average_time_watched", "double"),
+        ("full_video_watched_rate", "double"),
+        ("new_followers", "bigint"),
+        ("profile_views", "bigint"),
+        ("website_clicks", "bigint"),
+        ("phone_number_clicks", "bigint"),
+        ("lead_submissions", "bigint"),
+        ("app_download_clicks", "bigint"),
+        ("email_clicks", "bigint"),
+        ("address_clicks", "bigint"),
+        ("impression_sources", "list:share:impression_source"),
+        ("audience_countries", "list:share:country"),
+        ("audience_cities", "list:share:city_name"),
+        ("audience_genders", "list:share:gender"),
+        ("audience_types", "list:share:type"),
+        ("video_view_retention", "list:share:second"),
+        ("engagement_likes", "list:share:second"),
+    ],
+    # /business/comment/list/ and /business/comment/reply/list/ data
+    "comments": [("comments", "list:comment")],
+    "comment": [*_COMMENT, ("reply_list", "list:reply")],
+    "reply": _COMMENT,
+}
+
+# The fetch header of a landing file, as DuckDB reads it (see tiktok_api.landing.write_fetch).
+FETCH_HEADER: list[tuple[str, str]] = [
+    ("partition_date", "date"),
+    ("business_id", "text"),
+    ("fetch_id", "text"),
+    ("landed_at", "timestamptz"),
+    ("source", "text"),
+    ("complete", "boolean"),
+]
+
+_DUCKDB_SCALARS = {
+    "text": "VARCHAR",
+    "bigint": "BIGINT",
+    "integer": "INTEGER",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamptz": "TIMESTAMPTZ",
+}
+
+
+def record_fields(record: str) -> list[tuple[str, str]]:
+    """(field, type) of a record; `share:<key>` gives the two fields of a share-list entry."""
+    if record.startswith("share:"):
+        return [(record.removeprefix("share:"), "text"), ("percentage", "double")]
+    try:
+        return RECORDS[record]
+    except KeyError:
+        raise ValueError(f"unknown raw record {record!r}; expected one of {sorted(RECORDS)}") from None
+
+
+def duckdb_type(field_type: str) -> str:
+    """The DuckDB type of a field: a list of records is a list of structs."""
+    if field_type.startswith("list:"):
+        return duckdb_struct(field_type.removeprefix("list:")) + "[]"
+    return _DUCKDB_SCALARS[field_type]
+
+
+def duckdb_struct(record: str) -> str:
+    return "STRUCT(" + ", ".join(f'"{name}" {duckdb_type(kind)}' for name, kind in record_fields(record)) + ")"
+
+
+def duckdb_pages_type(stream: str) -> str:
+    """The DuckDB type of a landing file's `pages` for one stream: each page's envelope with the typed data."""
+    envelope = f"response STRUCT(code INTEGER, data {duckdb_struct(stream)})"
+    return f"STRUCT(endpoint VARCHAR, request_id VARCHAR, {envelope})[]"
+
+
+def _jinja(value: object) -> str:
+    """A Python literal of lists, tuples and strings as Jinja (the same syntax for these)."""
+    if isinstance(value, str):
+        return "'" + value + "'"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(_jinja, value)) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_jinja, value)) + "]"
+    raise TypeError(f"cannot render {value!r}")
+
+
+def dbt_macros() -> str:
+    """The text of dbt_project/macros/raw_schema.sql: the schema and the landing layout as dbt macros."""
+    records = ",\n".join(
+        f"        '{name}': [\n" + "".join(f"            {_jinja(field)},\n" for field in fields) + "        ]"
+        for name, fields in RECORDS.items()
+    )
+    header = ",\n".join(f"        {_jinja(field)}" for field in FETCH_HEADER)
+    return f"""{{#- Generated by `python -m tiktok_api.raw_schema` from tiktok_api/raw_schema.py and
+    tiktok_api/landing.py: do not edit here (a test fails when this file and those modules disagree). -#}}
+
+{{#- The records of the API's `data` objects: (field, type); see tiktok_api/raw_schema.py. -#}}
+{{% macro raw_records() -%}}
+    {{{{ return({{
+{records},
+    }}) }}}}
+{{%- endmacro %}}
+
+{{#- The fetch header of a landing file: (field, type). -#}}
+{{% macro raw_fetch_header() -%}}
+    {{{{ return([
+{header},
+    ]) }}}}
+{{%- endmacro %}}
+
+{{#- The landing files of one stream, every partition and account (temporary files excluded). -#}}
+{{% macro raw_file_glob(stream) -%}}
+    {{{{ return(env_var('TIKTOK_DATA_DIR', '../data') ~ '/{landing.RAW_PATH}/' ~ stream ~ '/{landing.FILE_GLOB}') }}}}
+{{%- endmacro %}}
+
+{{#- The hive partition keys of the landing folders and their types. -#}}
+{{% macro raw_partition_keys() -%}}
+    {{{{ return({{'{landing.DATE_KEY}': 'date', '{landing.ACCOUNT_KEY}': 'text'}}) }}}}
+{{%- endmacro %}}
+"""
+
+
+DBT_MACROS_PATH = Path(__file__).resolve().parent.parent / "dbt_project" / "macros" / "raw_schema.sql"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write dbt_project/macros/raw_schema.sql from this module."""
+    DBT_MACROS_PATH.write_text(dbt_macros(), encoding="utf-8")
+    print(f"wrote {DBT_MACROS_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
