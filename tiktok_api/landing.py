@@ -70,11 +70,20 @@ def write_fetch(
     business_id: str,
     meta: dict[str, Any],
     pages: Iterable[Page],
+    *,
+    fetch_id: str | None = None,
+    landed_at: datetime | None = None,
 ) -> Path:
-    """Write one fetch atomically (temporary name in the same folder, fsync, rename) and return its path."""
+    """Write one fetch atomically (temporary name in the same folder, fsync, rename) and return its path.
+
+    `fetch_id` and `landed_at` default to a fresh random id and the wall clock; a caller that must write the
+    same bytes on every run (tiktok_api/simulator/offline_fetch.py) passes fixed ones.
+    """
     folder = fetch_dir(root, stream, partition_date, business_id)
-    landed_at = datetime.now(UTC)
-    fetch_id = uuid.uuid4().hex[:12]
+    landed_at = datetime.now(UTC) if landed_at is None else landed_at.astimezone(UTC)
+    fetch_id = uuid.uuid4().hex[:12] if fetch_id is None else fetch_id
+    if not _SAFE.match(fetch_id):
+        raise ValueError(f"fetch_id {fetch_id!r} has characters that cannot name a file")
     header = {
         "stream": stream,
         "partition_date": partition_date.isoformat(),

@@ -1,1 +1,0 @@
-{{ stg_post_breakdown('audience_countries', 'country', 'country') }}

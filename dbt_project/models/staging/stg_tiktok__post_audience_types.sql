@@ -1,1 +1,0 @@
-{{ stg_post_breakdown('audience_types', 'type', 'viewer_type') }}

@@ -1,1 +1,0 @@
-{{ stg_post_breakdown('engagement_likes', 'second', 'video_second', 'integer') }}

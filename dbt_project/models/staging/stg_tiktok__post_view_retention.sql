@@ -1,1 +1,0 @@
-{{ stg_post_breakdown('video_view_retention', 'second', 'video_second', 'integer') }}
