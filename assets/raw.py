@@ -1,8 +1,16 @@
-"""Raw ingestion assets: every TikTok payload landed per UTC day and account, exactly as sent."""
+"""Raw ingestion assets: every TikTok payload landed per UTC day and account, exactly as sent.
+
+A run lands one day (the daily schedule) or a range of days (a backfill). Every asset of the daily job has a
+single-run backfill policy, so a backfill of N days is one run in which dbt builds the whole range once. The raw
+steps land a range one day after another, oldest first, inside one API session: one client rate limiter paces
+every call of the range, and the pool `tiktok_api` keeps one raw step at a time. Each day is landed, judged and
+reported (metadata, failed accounts, readiness) exactly as its daily run would be.
+"""
 # No `from __future__ import annotations`: Dagster reads the context and config annotations at runtime.
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +30,13 @@ RAW_KINDS = {"python", "json"}
 # rate limit is shared by every process that calls it.
 API_POOL = "tiktok_api"
 ACCOUNTS_CHECK = ALL_ACCOUNTS_FETCHED
+# The daily job's assets share one backfill policy (Dagster otherwise falls back to one partition per run for the
+# whole job, dbt included): a backfill of N days is one run, and these assets loop over its days.
+RAW_BACKFILL_POLICY = dg.BackfillPolicy.single_run()
+RANGE_SENTENCE = (
+    " A backfill lands its whole range in one run, one day after another in one API session whose rate limiter "
+    "paces every call; each day lands and is reported as in its daily run."
+)
 
 
 def _accounts_check(asset: str) -> dg.AssetCheckSpec:
@@ -41,54 +56,170 @@ def _summary_table(outcomes: list[StreamOutcome]) -> str:
     return "\n".join(lines)
 
 
-def _stream_result(
-    context: dg.AssetExecutionContext, session: TikTokSession, outcomes: list[StreamOutcome]
-) -> dg.MaterializeResult:
-    """One stream's outcomes as the asset's result: metadata per account, skips in the log, failures as a
-    check; raises when every account failed or the day is not published yet (retryable)."""
-    for o in outcomes:
-        if o.skipped:
-            context.log.warning(f"Skipped for account {o.business_id}: {o.skipped}")
-        if o.error:
-            context.log.error(f"Account {o.business_id} failed: {o.error}")
-    failed = [o for o in outcomes if o.error]
-    if outcomes and len(failed) == len(outcomes):
-        raise dg.Failure(
-            description="Every account failed; nothing landed complete. "
-            + "; ".join(f"{o.business_id}: {o.error}" for o in failed),
-            metadata={"accounts": dg.MetadataValue.md(_summary_table(outcomes))},
-        )
-    not_ready = [o for o in outcomes if o.not_ready]
-    metadata = {
-        "source": session.source,
-        "accounts": dg.MetadataValue.md(_summary_table(outcomes)),
-        "records": sum(o.records for o in outcomes),
-        "api_calls": sum(o.api_calls for o in outcomes),
-        "retries": sum(o.retries for o in outcomes),
-        "bytes": sum(o.bytes for o in outcomes),
-        "files": dg.MetadataValue.json([o.path for o in outcomes if o.path]),
-        "skipped": dg.MetadataValue.json({o.business_id: o.skipped for o in outcomes if o.skipped}),
-        "failed_accounts": dg.MetadataValue.json({o.business_id: o.error for o in failed}),
-    }
-    if not_ready:
-        # What did arrive has landed (nothing is lost); the partition is retried once the day is published.
-        first = not_ready[0].not_ready
-        raise dg.Failure(
-            description=str(first) + f" ({len(not_ready)} account(s)). This is retryable: re-run the partition "
-            f"after {first.retry_after:%Y-%m-%d %H:%M} UTC.",
-            metadata={**metadata, "retryable": True, "retry_after": first.retry_after.isoformat()},
-            allow_retries=True,
-        )
-    check = dg.AssetCheckResult(
+@dataclass
+class DayLanding:
+    """One stream's partition in a run: every account's outcome, or why the day could not be fetched at all."""
+
+    day: date
+    outcomes: list[StreamOutcome] = field(default_factory=list)
+    unpublished: NotYetAvailable | None = None  # no data of the day can exist yet: no API call was made
+
+    @property
+    def key(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def failed(self) -> list[StreamOutcome]:
+        return [o for o in self.outcomes if o.error]
+
+    def metadata(self, source: str) -> dict[str, object]:
+        """The partition's materialisation metadata: one row per account, totals, files, skips and failures."""
+        outcomes = self.outcomes
+        return {
+            "source": source,
+            "accounts": dg.MetadataValue.md(_summary_table(outcomes)),
+            "records": sum(o.records for o in outcomes),
+            "api_calls": sum(o.api_calls for o in outcomes),
+            "retries": sum(o.retries for o in outcomes),
+            "bytes": sum(o.bytes for o in outcomes),
+            "files": dg.MetadataValue.json([o.path for o in outcomes if o.path]),
+            "skipped": dg.MetadataValue.json({o.business_id: o.skipped for o in outcomes if o.skipped}),
+            "failed_accounts": dg.MetadataValue.json({o.business_id: o.error for o in self.failed}),
+        }
+
+    def failure(self, source: str) -> dg.Failure | None:
+        """Why the day cannot be recorded as landed, as its daily run reports it; None when it landed."""
+        if self.unpublished is not None:
+            return dg.Failure(
+                description=str(self.unpublished),
+                metadata={"retryable": True, "retry_after": self.unpublished.retry_after.isoformat()},
+                allow_retries=True,
+            )
+        failed = self.failed
+        if self.outcomes and len(failed) == len(self.outcomes):
+            return dg.Failure(
+                description="Every account failed; nothing landed complete. "
+                + "; ".join(f"{o.business_id}: {o.error}" for o in failed),
+                metadata={"accounts": dg.MetadataValue.md(_summary_table(self.outcomes))},
+            )
+        not_ready = [o for o in self.outcomes if o.not_ready]
+        if not_ready:
+            # What did arrive has landed (nothing is lost); the partition is retried once the day is published.
+            first = not_ready[0].not_ready
+            return dg.Failure(
+                description=str(first) + f" ({len(not_ready)} account(s)). This is retryable: re-run the partition "
+                f"after {first.retry_after:%Y-%m-%d %H:%M} UTC.",
+                metadata={**self.metadata(source), "retryable": True, "retry_after": first.retry_after.isoformat()},
+                allow_retries=True,
+            )
+        return None
+
+
+def _land_days(
+    context: dg.AssetExecutionContext, session: TikTokSession, stream: str, fetch: Callable[[str, date], StreamOutcome]
+) -> list[DayLanding]:
+    """Land the run's partitions oldest first, each exactly as its daily run would, in this one session."""
+    days = []
+    for key in context.partition_keys:
+        day = DayLanding(date.fromisoformat(key))
+        days.append(day)
+        try:
+            check_partition_ready(day.day, session.api_now())
+        except NotYetAvailable as error:
+            day.unpublished = error  # no API call is spent on a day that cannot exist yet
+            continue
+        day.outcomes = session.for_each_account(stream, lambda business_id, d=day.day: fetch(business_id, d))
+        skipped: dict[str, list[str]] = {}
+        for o in day.outcomes:
+            if o.skipped:
+                skipped.setdefault(o.skipped, []).append(o.business_id)
+            if o.error:
+                context.log.error(f"Account {o.business_id} failed on {key}: {o.error}")
+        for reason, accounts in skipped.items():
+            context.log.warning(f"Skipped for account {', '.join(accounts)}: {reason}")
+    return days
+
+
+def _accounts_check_result(days: list[DayLanding]) -> dg.AssetCheckResult:
+    """all_accounts_fetched over the run's days: each failed account is named with its reason (and its day,
+    when the run lands several)."""
+    if len(days) == 1:
+        failed = {o.business_id: o.error for o in days[0].failed}
+    else:
+        failed = {f"{day.key} {o.business_id}": o.error for day in days for o in day.failed}
+    return dg.AssetCheckResult(
         check_name=ACCOUNTS_CHECK,
         passed=not failed,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"failed_accounts": dg.MetadataValue.json({o.business_id: o.error for o in failed})},
+        metadata={"failed_accounts": dg.MetadataValue.json(failed)},
         description=None
         if not failed
-        else f"{len(failed)} account(s) failed: " + "; ".join(f"{o.business_id}: {o.error}" for o in failed),
+        else f"{len(failed)} account(s) failed: " + "; ".join(f"{where}: {error}" for where, error in failed.items()),
     )
-    return dg.MaterializeResult(metadata=metadata, check_results=[check])
+
+
+def _range_table(days: list[DayLanding], failures: dict[str, dg.Failure]) -> str:
+    lines = ["| day | accounts | records | API calls | result |", "|---|---:|---:|---:|---|"]
+    for day in days:
+        failure = failures.get(day.key)
+        landed = len(day.outcomes) - len(day.failed)
+        result = "not landed: " + (failure.description or "") if failure else "landed"
+        if not failure and day.failed:
+            result += f", {len(day.failed)} account(s) failed"
+        records, calls = sum(o.records for o in day.outcomes), sum(o.api_calls for o in day.outcomes)
+        lines.append(f"| {day.key} | {landed}/{len(day.outcomes)} | {records} | {calls} | {result} |")
+    return "\n".join(lines)
+
+
+def _spans(keys: list[str]) -> str:
+    """Partition keys as ranges: 2026-11-01...2026-11-03, 2026-11-05."""
+    spans: list[list[date]] = []
+    for day in sorted(date.fromisoformat(k) for k in keys):
+        if spans and (day - spans[-1][-1]).days == 1:
+            spans[-1].append(day)
+        else:
+            spans.append([day])
+    return ", ".join(str(s[0]) if len(s) == 1 else f"{s[0]}...{s[-1]}" for s in spans)
+
+
+def _retry_after(failure: dg.Failure) -> datetime | None:
+    """When a day's failure is a matter of waiting for TikTok to publish it: the time to retry after."""
+    retryable, after = failure.metadata.get("retryable"), failure.metadata.get("retry_after")
+    if retryable is None or retryable.value is not True or after is None:
+        return None
+    return datetime.fromisoformat(str(after.value))
+
+
+def _range_failure(days: list[DayLanding], failures: dict[str, dg.Failure]) -> dg.Failure:
+    """The step's failure when some days of a range could not land: which, why, and what to do."""
+    landed = [d.key for d in days if d.key not in failures]
+    waits = [_retry_after(f) for f in failures.values()]
+    retry_after = max((w for w in waits if w is not None), default=None)
+    retryable = all(w is not None for w in waits)
+    description = (
+        f"{len(failures)} of {len(days)} days could not be landed: "
+        + "; ".join(f"{key}: {f.description}" for key, f in failures.items())
+        + ". "
+    )
+    if landed:
+        description += (
+            f"The other days ({_spans(landed)}) landed and are recorded as materialised, but this run's later "
+            "steps (raw checks, dbt, the BI copy, the report) do not run: backfill `tiktok_daily` over "
+            f"{_spans(landed)} to build them. "
+        )
+    if retryable and retry_after is not None:
+        description += (
+            f"This is retryable: re-run {_spans(list(failures))} after {retry_after:%Y-%m-%d %H:%M} UTC (the daily "
+            "schedule fetches each day once it is published for certain)."
+        )
+    metadata = {
+        "days": dg.MetadataValue.md(_range_table(days, failures)),
+        "landed_days": dg.MetadataValue.json(landed),
+        "failed_days": dg.MetadataValue.json({key: f.description for key, f in failures.items()}),
+        "retryable": retryable,
+        **({"retry_after": retry_after.isoformat()} if retryable and retry_after is not None else {}),
+    }
+    return dg.Failure(description=description, metadata=metadata, allow_retries=retryable)
 
 
 def _run_stream(
@@ -97,18 +228,40 @@ def _run_stream(
     stream: str,
     fetch: Callable[[TikTokSession, str, date], StreamOutcome],
 ) -> dg.MaterializeResult:
-    partition = date.fromisoformat(context.partition_key)
+    """Land the run's partitions (one day, or a backfill's range) and report each as its daily run would.
+
+    One day: the day's metadata and the accounts check; a day not published yet, or on which every account
+    failed, fails the step (retryably when it is a matter of waiting). A range: each day's metadata on its own
+    partition; when some days cannot land, the others are recorded one by one and the step then fails naming
+    them, because a step's result would record every day of its range.
+    """
     with tiktok.open_session(context.log, context.run.run_id) as session:
-        try:
-            check_partition_ready(partition, session.api_now())
-        except NotYetAvailable as error:
-            raise dg.Failure(
-                description=str(error),
-                metadata={"retryable": True, "retry_after": error.retry_after.isoformat()},
-                allow_retries=True,
-            ) from None
-        outcomes = session.for_each_account(stream, lambda business_id: fetch(session, business_id, partition))
-        return _stream_result(context, session, outcomes)
+        days = _land_days(context, session, stream, lambda business_id, d: fetch(session, business_id, d))
+        failures = {day.key: f for day in days if (f := day.failure(session.source)) is not None}
+        if len(days) == 1:
+            if failures:
+                raise failures[days[0].key]
+            return dg.MaterializeResult(
+                metadata=days[0].metadata(session.source), check_results=[_accounts_check_result(days)]
+            )
+        context.log.info(
+            f"{stream}: {len(days) - len(failures)} of {len(days)} days landed\n" + _range_table(days, failures)
+        )
+        if failures:
+            for day in days:
+                if day.key not in failures:
+                    context.log_event(
+                        dg.AssetMaterialization(
+                            asset_key=context.asset_key, partition=day.key, metadata=day.metadata(session.source)
+                        )
+                    )
+            raise _range_failure(days, failures)
+        for day in days:
+            context.add_asset_metadata(day.metadata(session.source), partition_key=day.key)
+        return dg.MaterializeResult(
+            metadata={"partition_range": f"{days[0].key}...{days[-1].key}"},
+            check_results=[_accounts_check_result(days)],
+        )
 
 
 @dg.asset(
@@ -116,6 +269,7 @@ def _run_stream(
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
     pool=API_POOL,
+    backfill_policy=RAW_BACKFILL_POLICY,
     check_specs=[_accounts_check("raw_tiktok_account")],
     description=(
         "Account profile, daily metrics (every documented metric, hourly audience activity included) and "
@@ -123,7 +277,7 @@ def _run_stream(
         f"{contract.PUBLICATION_LAG} late and are revised, so partition D fetches the window "
         f"D-{ACCOUNT_REVISION_DAYS} .. D "
         "(clipped to the API's 58-day safe look-back); staging keeps the newest fetch of each day. "
-        "Partitions more than 58 days old are skipped, and say so."
+        "Partitions more than 58 days old are skipped, and say so." + RANGE_SENTENCE
     ),
 )
 def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
@@ -135,13 +289,14 @@ def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) 
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
     pool=API_POOL,
+    backfill_policy=RAW_BACKFILL_POLICY,
     check_specs=[_accounts_check("raw_tiktok_videos")],
     description=(
         "A snapshot of every post with every field and breakdown, from /business/video/list/ (20 a page, "
         "followed until has_more is false). Lifetime metrics freeze 365 days after publishing, so paging "
         "stops at that horizon once the older posts' final snapshot is stored; tracked posts beyond it are "
         f"fetched by id. A snapshot can only be taken of the present: partitions more than {SNAPSHOT_DAYS} "
-        "days old are skipped, and say so."
+        "days old are skipped, and say so." + RANGE_SENTENCE
     ),
 )
 def raw_tiktok_videos(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
@@ -162,6 +317,7 @@ class CommentsConfig(dg.Config):
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
     pool=API_POOL,
+    backfill_policy=RAW_BACKFILL_POLICY,
     deps=[raw_tiktok_videos],
     check_specs=[_accounts_check("raw_tiktok_comments")],
     description=(
@@ -169,7 +325,7 @@ class CommentsConfig(dg.Config):
         "/business/comment/reply/list/), fetched only for posts whose comment count changed since their "
         "comments were last fetched (posts never fetched included), plus tracked posts given by URL in "
         "$TIKTOK_DATA_DIR/tracked_videos.txt or the run config. Duplicates the API repeats past 500 comments "
-        "are kept in raw and removed in staging."
+        "are kept in raw and removed in staging." + RANGE_SENTENCE
     ),
 )
 def raw_tiktok_comments(
