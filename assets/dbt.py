@@ -1,14 +1,18 @@
 """The dbt project as Dagster assets: staging and marts, partitioned like the raw assets."""
 
-import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dbt import version as dbt_version
+from packaging import version
 
 from assets.partitions import daily_partitions
 from assets.warehouse import WAREHOUSE_POOL, Warehouse
@@ -26,9 +30,18 @@ dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project", target=Warehouse
 dbt_project.prepare_if_dev()  # `dagster dev` parses the project; elsewhere `make` prepares the manifest
 
 
+class DbtCli(DbtCliResource):
+    """dagster-dbt's resource, without the `dbt --version` child process it starts on every run (3.5 s here) to
+    learn the engine's version: the engine is this environment's dbt-core, whose version Python already knows."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(dbt_version.__version__)
+
+
 def dbt_cli(warehouse: Warehouse) -> DbtCliResource:
     """The dbt resource that builds `warehouse` (its profiles.yml target)."""
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=warehouse.dbt_target)
+    return DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=warehouse.dbt_target)
 
 
 def group_for_fqn(fqn: list[str]) -> str:
@@ -54,11 +67,30 @@ class TikTokDbtTranslator(DagsterDbtTranslator):
         return spec
 
 
-def dbt_vars_for(window: dg.TimeWindow) -> dict[str, str]:
-    """The partition window as dbt vars: staging reads only these days' raw folders (end exclusive)."""
+def dbt_window_env(window: dg.TimeWindow | None) -> dict[str, str]:
+    """The partition window as the environment dbt reads it (macros/raw.sql, partition_window): staging reads
+    only these days' raw folders and the large marts' tests only these days' rows (end exclusive). Empty values:
+    no window, every file and every row."""
+    if window is None:
+        return {"TIKTOK_DBT_MIN_DATE": "", "TIKTOK_DBT_MAX_DATE": ""}
     start: datetime = window.start
     end: datetime = window.end
-    return {"min_date": start.date().isoformat(), "max_date": end.date().isoformat()}
+    return {"TIKTOK_DBT_MIN_DATE": start.date().isoformat(), "TIKTOK_DBT_MAX_DATE": end.date().isoformat()}
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """os.environ with `values` set for the block (a dbt subprocess inherits the environment it starts with)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @dbt_assets(
@@ -76,11 +108,18 @@ def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             f"the dbt resource targets {dbt.target!r} but the warehouse resource is {warehouse.dbt_target!r}: "
             "build both from one Warehouse (assets.dbt.dbt_cli)"
         )
-    window = context.partition_time_window
-    days = [window.start.date() + timedelta(days=i) for i in range((window.end - window.start).days)]
-    prepared = warehouse.prepare_raw(days)
-    if prepared:
-        context.log.info(prepared)
+    window = None
+    if context.has_partition_key or context.has_partition_key_range:
+        window = context.partition_time_window
+        days = [window.start.date() + timedelta(days=i) for i in range((window.end - window.start).days)]
+        prepared = warehouse.prepare_raw(days)
+        if prepared:
+            context.log.info(prepared)
+        context.log.info(f"dbt builds the partition window {days[0]} .. {days[-1]}")
+    else:
+        # only the dbt tests are selected (the weekly full check): every row of every table
+        context.log.info("No partition: the dbt tests run over whole tables.")
     # unit tests check SQL logic on fixed rows, which no day's data can change: `make test` runs them
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars_for(window))]
-    yield from dbt.cli(args, context=context).stream()
+    with environment(dbt_window_env(window)):
+        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+    yield from invocation.stream()

@@ -35,3 +35,15 @@ def build_daily_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDef
         return dg.RunRequest(run_key=key, partition_key=key)
 
     return tiktok_daily_schedule
+
+
+def build_weekly_full_check_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="tiktok_weekly_full_check_schedule",
+        job=job,
+        cron_schedule="0 5 * * 0",  # Sundays 05:00 UTC, after the daily run
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Every Sunday at 05:00 UTC: every dbt data test over whole tables; a day's run tests the large "
+        "marts on that day's rows only.",
+    )

@@ -58,7 +58,9 @@ def pytest_configure(config: pytest.Config) -> None:
     project = Path(__file__).resolve().parent.parent / "dbt_project"
     if not (project / "target" / "manifest.json").exists():
         dbt = Path(sys.executable).parent / "dbt"
-        subprocess.run([str(dbt), "parse", "--profiles-dir", ".", "--quiet"], cwd=project, check=True)
+        target = os.environ.get("TIKTOK_WAREHOUSE") or "duckdb"
+        command = [str(dbt), "parse", "--profiles-dir", ".", "--target", target, "--quiet"]
+        subprocess.run(command, cwd=project, check=True)
 
 
 @pytest.fixture(scope="session")

@@ -56,9 +56,21 @@
 {%- endmacro %}
 
 
+{#-
+    The partition window of this run, [first day, day after the last], or none: the dbt asset passes it as the
+    environment variables TIKTOK_DBT_MIN_DATE and TIKTOK_DBT_MAX_DATE (end exclusive). Environment variables,
+    not --vars: a change of vars makes dbt re-parse the whole project (seconds per run), while these are read
+    only when a model or test runs, never while parsing (callers check is_incremental() or execute first).
+-#}
+{% macro partition_window() -%}
+    {%- set first, last = env_var('TIKTOK_DBT_MIN_DATE', ''), env_var('TIKTOK_DBT_MAX_DATE', '') -%}
+    {{ return([first, last] if first and last else none) }}
+{%- endmacro %}
+
+
 {#- Whether this run reads only the partition window (an incremental run with a window given). -#}
 {% macro reads_window() -%}
-    {{ return(is_incremental() and var('min_date') is not none and var('max_date') is not none) }}
+    {{ return(is_incremental() and partition_window() is not none) }}
 {%- endmacro %}
 
 
@@ -127,7 +139,7 @@
         )
         where complete
         {%- if reads_window() %}
-          and "date" >= '{{ var("min_date") }}' and "date" < '{{ var("max_date") }}'
+          and "date" >= '{{ partition_window()[0] }}' and "date" < '{{ partition_window()[1] }}'
         {%- endif %}
     ) as files,
     unnest(files.pages) as pages(page)
@@ -156,7 +168,7 @@
         jsonb_to_record(raw.payload -> 'data') as data({{ postgres_raw_columns(stream) }})
     where raw.complete
     {%- if reads_window() %}
-      and raw.partition_date >= '{{ var("min_date") }}' and raw.partition_date < '{{ var("max_date") }}'
+      and raw.partition_date >= '{{ partition_window()[0] }}' and raw.partition_date < '{{ partition_window()[1] }}'
     {%- endif %}
     {%- endif %}
 {%- endmacro %}
@@ -225,79 +237,27 @@
 
 
 {#-
-    The rows of `relation` from the newest fetch per key: one row (all_rows_of_fetch=false) or all rows of
-    that fetch, deduplicated (all_rows_of_fetch=true).
+    The rows of `relation` from the newest fetch per key: one row per key.
 
     A fetch the table already holds and the batch reads again (a re-run or a backfill of its partition)
     appears twice in the union with the same values: the copy staged first wins (staged_at ascending), so
-    an unchanged row keeps its staged_at and the marts do not reprocess it. staged_at never changes which
+    an unchanged row keeps its staged_at and the marts do not process it again. staged_at never changes which
     fetch wins: a full refresh, where all rows share one staged_at, keeps the same fetches.
 -#}
-{% macro newest_fetch_per(relation, keys, all_rows_of_fetch=false) -%}
-    {{ return(adapter.dispatch('newest_fetch_per')(relation, keys, all_rows_of_fetch)) }}
+{% macro newest_fetch_per(relation, keys) -%}
+    {{ return(adapter.dispatch('newest_fetch_per')(relation, keys)) }}
 {%- endmacro %}
 
-{% macro default__newest_fetch_per(relation, keys, all_rows_of_fetch) -%}
-    select {{ 'distinct' if all_rows_of_fetch }} * from {{ relation }}
-    qualify {{ 'dense_rank' if all_rows_of_fetch else 'row_number' }}() over (
+{% macro default__newest_fetch_per(relation, keys) -%}
+    select * from {{ relation }}
+    qualify row_number() over (
         partition by {{ keys | join(', ') }} order by landed_at desc, fetch_id desc, staged_at
     ) = 1
 {%- endmacro %}
 
 {#- PostgreSQL has no qualify: distinct on picks the first row per key in the same order. -#}
-{% macro postgres__newest_fetch_per(relation, keys, all_rows_of_fetch) -%}
-    {%- if all_rows_of_fetch %}
-    select distinct candidate.*
-    from {{ relation }} as candidate
-    inner join (
-        select distinct on ({{ keys | join(', ') }}) {{ keys | join(', ') }}, landed_at, fetch_id, staged_at
-        from {{ relation }}
-        order by {{ keys | join(', ') }}, landed_at desc, fetch_id desc, staged_at
-    ) as newest
-        on {% for key in keys + ['landed_at', 'fetch_id', 'staged_at'] %}candidate.{{ key }} = newest.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
-    {%- else %}
+{% macro postgres__newest_fetch_per(relation, keys) -%}
     select distinct on ({{ keys | join(', ') }}) *
     from {{ relation }}
     order by {{ keys | join(', ') }}, landed_at desc, fetch_id desc, staged_at
-    {%- endif %}
-{%- endmacro %}
-
-
-{#- The staging model of one post breakdown list: post x snapshot day x entry. -#}
-{% macro stg_post_breakdown(list_field, entry_key, entry_column, entry_type='text') -%}
-{{ config(
-    materialized='incremental',
-    unique_key=['item_id', 'snapshot_date'],
-    incremental_strategy='delete+insert',
-) }}
--- depends_on: {{ source('tiktok_raw', 'videos') }}
-
-with pages as (
-    {{ raw_pages('videos') }}
-),
-
-entries as (
-    select
-        video.item_id as item_id,
-        pages.business_id,
-        pages.partition_date as snapshot_date,
-        cast(entry.{{ entry_key }} as {{ entry_type }}) as {{ entry_column }},
-        entry.percentage as share,
-        pages.landed_at,
-        pages.fetch_id,
-        current_timestamp as staged_at
-    from pages,
-        {{ unnest_records('pages.videos', 'video', 'video') }},
-        {{ unnest_records('video.' ~ list_field, 'entry', 'share:' ~ entry_key) }}
-),
-
-candidates as (
-    {{ with_existing_rows('entries', ['item_id', 'snapshot_date']) }}
-),
-
-final as (
-    {{ newest_fetch_per('candidates', ['item_id', 'snapshot_date'], all_rows_of_fetch=true) }}
-)
-
-select * from final
 {%- endmacro %}

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
-from assets.dbt import DBT_EXECUTABLE, dbt_project, dbt_vars_for, group_for_fqn
+from assets.dbt import DBT_EXECUTABLE, dbt_cli, dbt_project, dbt_window_env, group_for_fqn, tiktok_dbt_models
+from assets.warehouse import Warehouse as WarehouseResource
 from orchestration.definitions import defs
 from tests.dbt.conftest import Warehouse
 from tiktok_api import landing
@@ -40,9 +45,9 @@ def table_rows(wh: Warehouse, schema: str, table: str, exclude: tuple[str, ...] 
 def all_tables(wh: Warehouse, exclude: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
     names = wh.query(
         "select table_schema, table_name from information_schema.tables "
-        "where table_schema in ('staging', 'marts') and table_type = 'BASE TABLE'"
+        "where table_schema in ('staging', 'intermediate', 'marts') and table_type = 'BASE TABLE'"
     )
-    return {f"{s}.{t}": table_rows(wh, s, t, exclude) for s, t in names}
+    return {f"{s}.{t}": table_rows(wh, s, t, exclude) for s, t in names}  # views are derived: not compared
 
 
 def raw_newest(wh: Warehouse, stream: str) -> list[dict]:
@@ -107,7 +112,7 @@ def test_ids_survive_as_text_end_to_end(warehouse: Warehouse):
     assert all(len(i) == 19 and i.isdigit() for i in stored)
 
 
-def test_account_metrics_reconcile_from_raw_to_staging_to_marts(warehouse: Warehouse):
+def test_account_metrics_reconcile_from_raw_to_intermediate_to_marts(warehouse: Warehouse):
     newest: dict[tuple[str, str], dict] = {}
     for fetch in raw_newest(warehouse, "account"):
         for page in fetch["pages"]:
@@ -115,7 +120,7 @@ def test_account_metrics_reconcile_from_raw_to_staging_to_marts(warehouse: Wareh
                 newest[(fetch["business_id"], day["date"])] = day  # later fetches overwrite
     for metric in ("video_views", "likes", "comments", "shares", "daily_new_followers", "daily_lost_followers"):
         raw_total = sum(day.get(metric) or 0 for day in newest.values())
-        [(staged,)] = warehouse.query(f"select sum({metric}) from staging.stg_tiktok__account_daily_metrics")
+        [(staged,)] = warehouse.query(f"select sum({metric}) from intermediate.int_tiktok__account_daily_metrics")
         assert staged == raw_total, metric
     mart_column = {"video_views": "video_views", "likes": "likes", "daily_new_followers": "new_followers"}
     for metric, column in mart_column.items():
@@ -138,6 +143,97 @@ def test_post_snapshots_reconcile_from_raw_to_staging_to_marts(warehouse: Wareho
     staged = dict(warehouse.query(per_day.format("staging.stg_tiktok__post_snapshots")))
     marts = dict(warehouse.query(per_day.format("marts.fct_tiktok_video_daily")))
     assert staged == marts == dict(by_day)
+
+
+def test_retention_and_likes_curves_reconcile_from_raw_to_marts(warehouse: Warehouse):
+    expected: dict[tuple[str, str, int], list] = {}
+    for fetch in raw_newest(warehouse, "videos"):
+        for page in fetch["pages"]:
+            for video in page["response"]["data"]["videos"]:
+                for column, field in ((0, "video_view_retention"), (1, "engagement_likes")):
+                    for entry in video.get(field) or []:
+                        key = (video["item_id"], fetch["partition_date"], int(entry["second"]))
+                        expected.setdefault(key, [None, None])[column] = entry["percentage"]
+    rows = warehouse.query(
+        "select item_id, strftime(snapshot_date, '%Y-%m-%d'), video_second, retention_share, likes_share "
+        "from marts.fct_tiktok_video_retention"
+    )
+    assert {(i, d, s): [r, lk] for i, d, s, r, lk in rows} == expected
+    assert len(rows) == len(expected), "one row per post, day and second"
+
+
+def test_each_raw_stream_is_parsed_by_one_staging_model_only():
+    nodes = manifest()["nodes"].values()
+    readers: dict[str, list[str]] = defaultdict(list)
+    for node in nodes:
+        if node["resource_type"] == "model" and "macro.tiktok.raw_pages" in node["depends_on"]["macros"]:
+            for source in node["depends_on"]["nodes"]:
+                readers[source.rsplit(".", 1)[-1]].append(node["name"])
+    assert readers == {
+        "account": ["stg_tiktok__account_snapshots"],
+        "videos": ["stg_tiktok__post_snapshots"],
+        "comments": ["stg_tiktok__comments"],
+    }
+    for node in nodes:
+        if node["resource_type"] == "model" and node["fqn"][1] != "staging":
+            assert "macro.tiktok.raw_pages" not in node["depends_on"]["macros"], node["name"]
+
+
+def test_intermediate_models_unnest_without_parsing_json_or_deduplicating_exploded_rows():
+    project = Path(dbt_project.project_dir)
+    for path in sorted((project / "models" / "intermediate").glob("*.sql")):
+        sql = path.read_text()
+        assert "raw_pages" not in sql and "read_json" not in sql and "jsonb" not in sql, path.name
+        assert "distinct" not in sql.lower(), path.name
+        if path.stem == "int_tiktok__account_daily_metrics":
+            # one metric day arrives in several snapshots: the newest wins among a handful of rows per key
+            continue
+        assert " over (" not in sql.lower() and "newest_fetch_per" not in sql, path.name
+
+
+def test_staging_and_intermediate_models_and_every_column_are_described(warehouse: Warehouse):
+    built = warehouse.query(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema in ('staging', 'intermediate')"
+    )
+    described = {
+        node["name"]: {name for name, column in node["columns"].items() if column.get("description")}
+        for node in manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] in ("staging", "intermediate") and node["description"]
+    }
+    assert {table for table, _ in built} == set(described)
+    undescribed = sorted((table, column) for table, column in built if column not in described[table])
+    assert undescribed == []
+
+
+def test_a_days_data_tests_read_the_days_rows_only(warehouse: Warehouse, tmp_path):
+    """With the partition window, the large marts' tests see the window's rows; without it, the whole table."""
+    old_day, last_day = warehouse.days[0], warehouse.days[-1]
+    copy = tmp_path / "warehouse.duckdb"  # a copy: the other tests share the module's warehouse
+    shutil.copy(warehouse.path, copy)
+    with duckdb.connect(str(copy)) as con:  # a key broken on an old day only
+        con.execute(
+            "insert into marts.fct_tiktok_video_daily select * from marts.fct_tiktok_video_daily "
+            "where snapshot_date = ? limit 1",
+            [old_day],
+        )
+    window = {"TIKTOK_DBT_MIN_DATE": last_day.isoformat(), "TIKTOK_DBT_MAX_DATE": str(last_day + timedelta(days=1))}
+    select = ["--select", "fct_tiktok_video_daily,test_type:generic", "--profiles-dir", "."]
+    scoped, full = (
+        subprocess.run(
+            [DBT_EXECUTABLE, "test", *select, "--target-path", str(tmp_path / name)],
+            cwd=dbt_project.project_dir,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TIKTOK_DUCKDB_PATH": str(copy), **extra},
+        )
+        for name, extra in (("scoped", window), ("full", {}))
+    )
+    assert scoped.returncode == 0, scoped.stdout[-3000:]
+    assert full.returncode != 0 and "unique_combination_of_columns_fct_tiktok_video_daily" in full.stdout
+    compiled = [path.read_text() for path in (tmp_path / "scoped" / "run").rglob("*.sql")]
+    keys_test = [sql for sql in compiled if "group by item_id, snapshot_date" in sql]
+    assert keys_test and f"snapshot_date >= date '{last_day.isoformat()}'" in keys_test[0]
 
 
 def test_walking_the_clock_through_ten_days_gives_correct_daily_gains(warehouse: Warehouse):
@@ -283,8 +379,34 @@ def test_the_graph_runs_raw_to_staging_to_marts_with_dbt_tests_as_checks():
     assert len(dbt_checks) > 20, "dbt tests appear as asset checks"
 
 
-def test_partition_window_becomes_dbt_vars():
+def test_the_partition_window_reaches_dbt_as_its_environment():
     window = dg.TimeWindow(
         datetime.fromisoformat("2026-11-08T00:00:00+00:00"), datetime.fromisoformat("2026-11-18T00:00:00+00:00")
     )
-    assert dbt_vars_for(window) == {"min_date": "2026-11-08", "max_date": "2026-11-18"}
+    assert dbt_window_env(window) == {"TIKTOK_DBT_MIN_DATE": "2026-11-08", "TIKTOK_DBT_MAX_DATE": "2026-11-18"}
+    assert dbt_window_env(None) == {"TIKTOK_DBT_MIN_DATE": "", "TIKTOK_DBT_MAX_DATE": ""}
+
+
+def test_the_weekly_full_check_runs_every_dbt_test_over_whole_tables(warehouse: Warehouse, tmp_path, monkeypatch):
+    """The weekly job runs the dbt tests alone, without a window: a key broken on an old day fails it."""
+    copy = tmp_path / "warehouse.duckdb"  # a copy: the other tests share the module's warehouse
+    shutil.copy(warehouse.path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "insert into marts.fct_tiktok_video_daily select * from marts.fct_tiktok_video_daily "
+            "where snapshot_date = ? limit 1",
+            [warehouse.days[0]],
+        )
+    monkeypatch.setenv("TIKTOK_DUCKDB_PATH", str(copy))
+    chosen = WarehouseResource.from_env()
+    job = defs.resolve_job_def("tiktok_weekly_full_check")
+    result = job.execute_in_process(
+        resources={"dbt": dbt_cli(chosen), "warehouse": chosen},
+        raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    evaluations = result.get_asset_check_evaluations()
+    assert not result.get_asset_materialization_events(), "no model is built"
+    assert len(evaluations) == len(tiktok_dbt_models.check_keys), "every dbt data test, once"
+    failed = {e.check_name for e in evaluations if not e.passed}
+    assert failed == {"unique_combination_of_columns_fct_tiktok_video_daily_item_id__snapshot_date"}

@@ -70,9 +70,12 @@ def test_the_raw_ingestion_job_covers_every_raw_asset():
     assert {k.to_user_string() for k in job.asset_layer.selected_asset_keys} == RAW
 
 
-def test_the_schedule_and_sensors_are_on_by_default():
-    [schedule] = defs.schedules
-    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+def test_the_schedules_and_sensors_are_on_by_default():
+    schedules = {s.name: s for s in defs.schedules}
+    assert all(s.default_status == dg.DefaultScheduleStatus.RUNNING for s in schedules.values())
+    weekly = schedules["tiktok_weekly_full_check_schedule"]
+    assert (weekly.cron_schedule, weekly.job_name) == ("0 5 * * 0", "tiktok_weekly_full_check")
+    schedule = schedules["tiktok_daily_schedule"]
     assert schedule.execution_timezone == "UTC"
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 11, 24, 2, tzinfo=UTC), repository_def=defs.get_repository_def()

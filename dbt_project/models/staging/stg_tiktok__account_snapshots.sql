@@ -4,12 +4,15 @@
     incremental_strategy='delete+insert',
 ) }}
 -- depends_on: {{ source('tiktok_raw', 'account') }}
+-- One row per account and snapshot day (a partition's /business/get/ answer): the profile, the audience lists
+-- and the daily metrics of the fetch window as typed lists, from the newest complete fetch of the day. The
+-- window's files are parsed once here; intermediate models unnest the lists.
 
 with pages as (
     {{ raw_pages('account') }}
 ),
 
-profiles as (
+snapshots as (
     select
         business_id,
         partition_date as snapshot_date,
@@ -26,6 +29,12 @@ profiles as (
         videos_count,
         -- audience lists exist only for accounts with at least 100 followers
         coalesce({{ list_length('audience_genders') }}, 0) > 0 as has_audience_data,
+        audience_ages,
+        audience_genders,
+        audience_countries,
+        audience_cities,
+        -- one entry per day of the fetch window (metrics arrive 24-48 h late and are revised)
+        metrics as daily_metrics,
         request_id,
         landed_at,
         fetch_id,
@@ -34,7 +43,7 @@ profiles as (
 ),
 
 candidates as (
-    {{ with_existing_rows('profiles', ['business_id', 'snapshot_date']) }}
+    {{ with_existing_rows('snapshots', ['business_id', 'snapshot_date']) }}
 ),
 
 final as (

@@ -4,6 +4,9 @@
     incremental_strategy='delete+insert',
 ) }}
 -- depends_on: {{ source('tiktok_raw', 'videos') }}
+-- One row per post and snapshot day: its attributes, lifetime metrics and the seven breakdown lists as typed
+-- lists, from the newest complete fetch of the day (the whole answer wins: metrics and breakdowns of one
+-- fetch). The window's files are parsed once here; intermediate models unnest the lists.
 
 with pages as (
     {{ raw_pages('videos') }}
@@ -12,7 +15,7 @@ with pages as (
 snapshots as (
     select
         -- a 19-digit id: text, never a number (a double would corrupt it)
-        video.item_id as item_id,
+        video.item_id,
         pages.business_id,
         pages.partition_date as snapshot_date,
         -- create_time is epoch seconds sent as a string
@@ -24,7 +27,7 @@ snapshots as (
         video.embed_url,
         video.thumbnail_url,
         video.video_duration as duration_seconds,
-        -- lifetime totals as of the fetch (the API lags 24-48 h)
+        -- lifetime totals as of the fetch (the API lags behind the clock)
         video.video_views,
         video.reach,
         video.likes,
@@ -42,6 +45,14 @@ snapshots as (
         video.app_download_clicks,
         video.email_clicks,
         video.address_clicks,
+        -- breakdowns (shares are fractions 0-1); some go missing for posts inactive more than 7 days
+        video.impression_sources,
+        video.audience_countries,
+        video.audience_cities,
+        video.audience_genders,
+        video.audience_types,
+        video.video_view_retention,
+        video.engagement_likes,
         pages.request_id,
         pages.landed_at,
         pages.fetch_id,

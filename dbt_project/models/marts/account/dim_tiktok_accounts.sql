@@ -1,5 +1,5 @@
 with profiles as (
-    select * from {{ ref('stg_tiktok__account_profiles') }}
+    select * from {{ ref('stg_tiktok__account_snapshots') }}
 ),
 
 snapshots_ranked as (

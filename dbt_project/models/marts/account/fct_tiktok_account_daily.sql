@@ -6,7 +6,7 @@
 ) }}
 
 with daily_metrics as (
-    select * from {{ ref('stg_tiktok__account_daily_metrics') }}
+    select * from {{ ref('int_tiktok__account_daily_metrics') }}
     where {{ staged_after_mart() }}
 ),
 

@@ -5,9 +5,9 @@
     on_schema_change='fail',
 ) }}
 
--- staging keeps all rows of one fetch per account and day, so a newer fetch replaces the whole day
+-- the audience of an account-day comes from one fetch (its snapshot), so a newer fetch replaces the whole day
 with account_audience as (
-    select * from {{ ref('stg_tiktok__account_audience') }}
+    select * from {{ ref('int_tiktok__account_audience_shares') }}
     where {{ staged_after_mart() }}
 ),
 

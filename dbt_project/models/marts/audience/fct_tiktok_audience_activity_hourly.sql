@@ -5,9 +5,9 @@
     on_schema_change='fail',
 ) }}
 
--- staging keeps all 24 hours of one fetch per account and day, so the day's sum is complete here
+-- all 24 hours of a day come from one fetch, so the day's sum is complete here
 with audience_activity as (
-    select * from {{ ref('stg_tiktok__audience_activity') }}
+    select * from {{ ref('int_tiktok__audience_activity_hours') }}
     where {{ staged_after_mart() }}
 ),
 

@@ -1,0 +1,38 @@
+-- One row per account, snapshot day and audience bucket (ages, genders, countries, cities): the audience
+-- lists of the day's snapshot unnested. No list for accounts under 100 followers.
+
+{% set dimensions = [
+    ('age', 'audience_ages', 'age'),
+    ('gender', 'audience_genders', 'gender'),
+    ('country', 'audience_countries', 'country'),
+    ('city', 'audience_cities', 'city_name'),
+] %}
+
+with snapshots as (
+    select * from {{ ref('stg_tiktok__account_snapshots') }}
+),
+
+{% for dimension, list_field, key in dimensions %}
+{{ dimension }}_shares as (
+    select
+        snapshots.business_id,
+        snapshots.snapshot_date,
+        cast('{{ dimension }}' as text) as dimension,
+        entry.{{ key }} as dimension_value,
+        entry.percentage as share,
+        snapshots.landed_at,
+        snapshots.fetch_id,
+        snapshots.staged_at
+    from snapshots,
+        {{ unnest_records('snapshots.' ~ list_field, 'entry', 'share:' ~ key) }}
+),
+
+{% endfor %}
+final as (
+    {% for dimension, list_field, key in dimensions %}
+    select * from {{ dimension }}_shares
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+)
+
+select * from final
