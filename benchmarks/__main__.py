@@ -7,16 +7,24 @@ import os
 import sys
 from pathlib import Path
 
-from benchmarks.workload import PARTITIONS_START
+from benchmarks.workload import HISTORY_POSTS, PARTITIONS_START
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies W's 20 accounts (default 1)")
+    parser.add_argument(
+        "--history-posts",
+        type=int,
+        default=HISTORY_POSTS,
+        help=f"posts per account of the history workload (default {HISTORY_POSTS}; W has 200)",
+    )
     parser.add_argument("--out", type=Path, help="bench data folder (default $TIKTOK_DATA_DIR/bench), emptied first")
     args = parser.parse_args(argv)
     if args.scale <= 0:
         parser.error("--scale must be positive")
+    if args.history_posts <= 0:
+        parser.error("--history-posts must be positive")
     # Before Dagster loads: the history's partitions start in 2025, and the user's warehouse is never touched.
     os.environ["TIKTOK_START_DATE"] = PARTITIONS_START
     os.environ.pop("TIKTOK_SIMULATOR_FAULTS", None)
@@ -25,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     root = (root if args.out else root / "bench").resolve()
     from benchmarks import runner
 
-    return runner.main(args.scale, root)
+    return runner.main(args.scale, root, args.history_posts)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks import economy, production, steps
 from benchmarks.report import Figure, format_table, machine_lines, ratio
 from benchmarks.simulator import SimulatorProcess, benchmark_simulator
-from benchmarks.workload import Workload, fetch_time, workloads
+from benchmarks.workload import HISTORY_POSTS, POSTS_PER_ACCOUNT, Workload, fetch_time, workloads
 
 GOALS = {1: 3.0, 2: 1.2, 3: 1.1, 4: 1.5, 5: 1024.0, 6: 0.3}
 BACKFILL_DAYS = 30
@@ -71,9 +71,10 @@ def land_w(run: Run, w: Workload) -> tuple[int, int]:
 def produce(run: Run, loads: dict[str, Workload], scale: float) -> tuple[int, int]:
     """W in this process, the history and the memory seed in child processes, all at once."""
     log = open(run.root / "production.log", "w")  # noqa: SIM115 - closed below, after the children
+    history_posts = str(loads["history"].posts)
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.production", part, str(run.root), repr(scale)],
+            [sys.executable, "-m", "benchmarks.production", part, str(run.root), repr(scale), history_posts],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -86,8 +87,34 @@ def produce(run: Run, loads: dict[str, Workload], scale: float) -> tuple[int, in
             log.close()
             raise RuntimeError(f"production failed: see {run.root / 'production.log'}")
     log.close()
-    run.progress("history produced; memory measured at 10x W")
+    run.progress(f"history produced ({history_text(run, loads['history'])}); memory measured at 10x W")
     return calls
+
+
+def history_text(run: Run, h: Workload) -> str:
+    """What the history's production did, from its result file; a note under the table says it in full."""
+    r = json.loads((run.root / production.HISTORY_RESULT).read_text())
+    run.notes.append(
+        f"History ({h.describe()}): days {r['first_day']} .. {r['last_day']} ({r['days']} days, {r['files']} files, "
+        f"{r['bytes'] / 1e9:.2f} GB of API answers, {r['calls']} calls) were not fetched but generated from the "
+        f"simulator's world by the offline fetch (tiktok_api/simulator/offline_fetch.py: the files the daily run "
+        f"lands, the bytes the API sends at the run's simulated moment) in {r['generate_seconds']:.0f} s with "
+        f"{r['workers']} worker processes, then built by one `dbt run` in {r['dbt_seconds']:.0f} s (peak "
+        f"{r['dbt_peak_mb']:.0f} MB); the first 7 of them were also built alone for figure 2's day after 7 days. "
+        f"Fetched through the real pipeline: day 8 (after 7 days), the two {BACKFILL_DAYS}-day backfills of "
+        f"figure 4 and day {h.days} (after {h.days - 1} days). "
+        + (
+            f"Posts reduced to {h.posts} per account from W's {POSTS_PER_ACCOUNT}: at W's posts the history is "
+            f"about {POSTS_PER_ACCOUNT / h.posts:.0f}x the bytes to generate and build (`python -m benchmarks "
+            f"--history-posts {POSTS_PER_ACCOUNT}`)."
+            if h.posts < POSTS_PER_ACCOUNT
+            else "W's posts per account."
+        )
+    )
+    return (
+        f"{r['days']} days of {h.accounts} accounts x {h.posts} posts generated offline in "
+        f"{r['generate_seconds']:.0f} s, built in {r['dbt_seconds']:.0f} s"
+    )
 
 
 # ---------------------------------------------------------------- figures 1 and 3: W
@@ -183,7 +210,7 @@ def history(run: Run, h: Workload) -> None:
             ratio(total_365, total_7),
             GOALS[2],
             detail=f"{total_365:.1f} s ({_day_text(after_365)}) against {total_7:.1f} s ({_day_text(after_7)}); "
-            f"{h.accounts} account x {h.posts} posts",
+            f"{h.accounts} accounts x {h.posts} posts, history generated offline (see the notes)",
         )
     )
     per_partition = (dagster_total - plain_total) / BACKFILL_DAYS
@@ -195,7 +222,7 @@ def history(run: Run, h: Workload) -> None:
             GOALS[4],
             detail=f"Dagster {dagster_total:.1f} s (fetch {dagster_fetch:.1f}, dbt {dagster_dbt:.1f}), plain "
             f"{plain_total:.1f} s (fetch {plain_fetch:.1f}, dbt {plain_dbt:.1f}): {per_partition:.2f} s a partition; "
-            f"{h.accounts} account x {h.posts} posts, {plain_days[0]} on",
+            f"{h.accounts} accounts x {h.posts} posts, {plain_days[0]} on",
         )
     )
     checks, build = after_365["checks"].seconds, after_365["dbt"].seconds
@@ -236,12 +263,12 @@ def memory(run: Run, m: Workload, w_dbt: steps.StepResult) -> None:
 # ---------------------------------------------------------------- all of it
 
 
-def main(scale: float, root: Path) -> int:
+def main(scale: float, root: Path, history_posts: int = HISTORY_POSTS) -> int:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
     run = Run(root)
-    loads = workloads(scale)
+    loads = workloads(scale, history_posts)
     print("\n".join(machine_lines()))
     print(f"scale {scale}: W = {loads['W'].describe()}; history: {loads['history'].describe()}; "
           f"memory: {loads['memory'].describe()}; data in {root}", flush=True)  # fmt: skip

@@ -109,20 +109,20 @@ def land_dagster(url: str, day: date, instance) -> float:  # noqa: ANN001 - a Da
 # ---------------------------------------------------------------- dbt
 
 
-def dbt_vars(first: date, last: date) -> str:
+def dbt_window(first: date, last: date) -> dict[str, str]:
     """The partition window as the dbt asset passes it (end exclusive)."""
-    return json.dumps({"min_date": first.isoformat(), "max_date": (last + timedelta(days=1)).isoformat()})
+    return {"TIKTOK_DBT_MIN_DATE": first.isoformat(), "TIKTOK_DBT_MAX_DATE": (last + timedelta(days=1)).isoformat()}
 
 
 def dbt(data_dir: Path, first: date, last: date, command: str = "build") -> StepResult:
     """`dbt build` (or `run`) of a partition range as a plain child process, as the dbt asset calls it."""
     executable = str(Path(sys.executable).parent / "dbt")
     args = [
-        executable, command, "--vars", dbt_vars(first, last), "--project-dir", str(DBT_PROJECT),
+        executable, command, "--project-dir", str(DBT_PROJECT),
         "--profiles-dir", str(DBT_PROJECT), "--target-path", str(data_dir / "dbt_target"),
         "--log-path", str(data_dir / "dbt_logs"), "--quiet",
     ]  # fmt: skip
-    return run_child(args, env={"TIKTOK_DATA_DIR": str(data_dir)})
+    return run_child(args, env={"TIKTOK_DATA_DIR": str(data_dir), **dbt_window(first, last)})
 
 
 def dbt_dagster(first: date, last: date, instance) -> float:  # noqa: ANN001 - a DagsterInstance

@@ -7,7 +7,7 @@ from datetime import date
 from benchmarks import economy
 from benchmarks.report import Figure, format_table, ratio
 from benchmarks.simulator import benchmark_simulator
-from benchmarks.workload import HORIZON_DAYS, fetch_time, workloads
+from benchmarks.workload import HISTORY_POSTS, HORIZON_DAYS, POSTS_PER_ACCOUNT, fetch_time, workloads
 
 
 def test_page_counts_follow_the_contract() -> None:
@@ -49,6 +49,13 @@ def test_workloads_scale_accounts() -> None:
     assert workloads(0.2)["W"].accounts == 4 and workloads(0.01)["W"].accounts == 2
     w = workloads(1.0)["W"]
     assert len(w.dates) == 30 and round(w.posts_per_day * HORIZON_DAYS) == 200
+
+
+def test_the_history_has_ws_accounts_over_a_year_and_its_posts_are_a_knob() -> None:
+    loads = workloads(1.0)
+    assert loads["history"].accounts == loads["W"].accounts == 20 and loads["history"].days == 366
+    assert loads["history"].posts == HISTORY_POSTS < POSTS_PER_ACCOUNT
+    assert workloads(0.1, history_posts=200)["history"].posts == 200 and workloads(0.1)["history"].accounts == 2
 
 
 def test_table_says_met_or_missed() -> None:
