@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=4)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
+    demo_started = time.monotonic()
 
     root = data_dir()
     os.environ.setdefault("TIKTOK_DATA_DIR", str(root))
@@ -178,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     print_headlines(chosen)
     print_quality(root, chosen, checks_run, failed_checks, held_back, tick)
     print("\nOpen the Dagster UI over these runs with:  make ui   (then http://127.0.0.1:3000)")
+    print(f"The demo took {time.monotonic() - demo_started:.0f} s for {len(partitions)} days.")
     if failures:
         print(f"\n{failures} day(s) failed: see the runs in the UI.", file=sys.stderr)
         return 1
