@@ -12,8 +12,8 @@
     the hive folders by the `date` filter; PostgreSQL filters on partition_date).
 
     raw_pages(stream) gives one row per page of every complete fetch: the fetch metadata plus the top-level
-    fields of the page's `data` as columns. Lists are unnested with unnest_records(list, alias, record), whose
-    rows expose their fields as `alias.field` on both warehouses (a DuckDB struct, a PostgreSQL record).
+    fields of the page's `data` as columns. Lists are unnested with unnest_list, whose rows expose an entry's
+    fields as `<alias>_<field>` columns on every warehouse.
 -#}
 
 {% macro raw_record_fields(record) -%}
@@ -174,17 +174,48 @@
 {%- endmacro %}
 
 
-{#- The rows of a list of records, as `alias` whose fields are `alias.field`; null or empty lists give none. -#}
-{% macro unnest_records(list_expression, alias, record) -%}
-    {{ return(adapter.dispatch('unnest_records')(list_expression, alias, record)) }}
+{#-
+    One row per entry of the list column `list_column` of `relation`: the `columns` of `relation` and the entry's
+    fields (those of `record`) as columns named `<alias>_<field>`. A null or empty list gives no row.
+
+    DuckDB unnests in the select list. Written as a lateral join (`from t, unnest(t.list)`), a filter from outside
+    the query (a mart's staged_at watermark, a data test's window) does not reach the table below the unnest once
+    a CTE or a union sits in between: DuckDB 2.0 then unnests every row of the table first, seconds instead of
+    milliseconds on a year of history (docs/decisions.md). PostgreSQL pushes such filters through its lateral
+    joins.
+-#}
+{% macro unnest_list(relation, list_column, alias, record, columns) -%}
+    {{ return(adapter.dispatch('unnest_list')(relation, list_column, alias, record, columns)) }}
 {%- endmacro %}
 
-{% macro default__unnest_records(list_expression, alias, record) -%}
-    unnest({{ list_expression }}) as {{ alias }}_list({{ alias }})
+{% macro default__unnest_list(relation, list_column, alias, record, columns) -%}
+    (
+        select
+            {%- for column in columns %}
+            {{ column }},
+            {%- endfor %}
+            {%- for name, type in raw_record_fields(record) %}
+            {{ alias }}."{{ name }}" as {{ alias }}_{{ name }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        from (
+            select {% for column in columns %}{{ column }}, {% endfor %}unnest({{ list_column }}) as {{ alias }}
+            from {{ relation }}
+        ) as {{ alias }}_rows
+    )
 {%- endmacro %}
 
-{% macro postgres__unnest_records(list_expression, alias, record) -%}
-    jsonb_to_recordset({{ list_expression }}) as {{ alias }}({{ postgres_raw_columns(record) }})
+{% macro postgres__unnest_list(relation, list_column, alias, record, columns) -%}
+    (
+        select
+            {%- for column in columns %}
+            listed.{{ column }},
+            {%- endfor %}
+            {%- for name, type in raw_record_fields(record) %}
+            {{ alias }}."{{ name }}" as {{ alias }}_{{ name }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        from {{ relation }} as listed,
+            jsonb_to_recordset(listed.{{ list_column }}) as {{ alias }}({{ postgres_raw_columns(record) }})
+    )
 {%- endmacro %}
 
 

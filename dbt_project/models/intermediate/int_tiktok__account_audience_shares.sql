@@ -15,16 +15,18 @@ with snapshots as (
 {% for dimension, list_field, key in dimensions %}
 {{ dimension }}_shares as (
     select
-        snapshots.business_id,
-        snapshots.snapshot_date,
+        business_id,
+        snapshot_date,
         cast('{{ dimension }}' as text) as dimension,
-        entry.{{ key }} as dimension_value,
-        entry.percentage as share,
-        snapshots.landed_at,
-        snapshots.fetch_id,
-        snapshots.staged_at
-    from snapshots,
-        {{ unnest_records('snapshots.' ~ list_field, 'entry', 'share:' ~ key) }}
+        entry_{{ key }} as dimension_value,
+        entry_percentage as share,
+        landed_at,
+        fetch_id,
+        staged_at
+    from {{ unnest_list(
+        'snapshots', list_field, 'entry', 'share:' ~ key,
+        ['business_id', 'snapshot_date', 'landed_at', 'fetch_id', 'staged_at']
+    ) }} as entries
 ),
 
 {% endfor %}

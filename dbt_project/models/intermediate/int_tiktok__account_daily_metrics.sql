@@ -15,34 +15,36 @@ with snapshots as (
 
 days as (
     select
-        snapshots.business_id,
-        day."date" as metric_date,
-        day.video_views,
-        day.unique_video_views,
-        day.profile_views,
-        day.likes,
-        day.comments,
-        day.shares,
+        business_id,
+        day_date as metric_date,
+        day_video_views as video_views,
+        day_unique_video_views as unique_video_views,
+        day_profile_views as profile_views,
+        day_likes as likes,
+        day_comments as comments,
+        day_shares as shares,
         -- as reported; its meaning (total or gain) is decided in the mart, see docs/decisions.md
-        day.followers_count as followers_count_reported,
-        day.daily_new_followers,
-        day.daily_lost_followers,
-        day.daily_total_followers as daily_net_followers,
-        day.engaged_audience,
+        day_followers_count as followers_count_reported,
+        day_daily_new_followers as daily_new_followers,
+        day_daily_lost_followers as daily_lost_followers,
+        day_daily_total_followers as daily_net_followers,
+        day_engaged_audience as engaged_audience,
         -- Business-only metrics: null (absent) for Personal accounts, which is not zero
-        day.bio_link_clicks,
-        day.email_clicks,
-        day.address_clicks,
-        day.phone_number_clicks,
-        day.app_download_clicks,
-        day.lead_submissions,
-        day.audience_activity,
-        snapshots.snapshot_date as fetched_for_partition,
-        snapshots.landed_at,
-        snapshots.fetch_id,
-        snapshots.staged_at
-    from snapshots,
-        {{ unnest_records('snapshots.daily_metrics', 'day', 'account_metric') }}
+        day_bio_link_clicks as bio_link_clicks,
+        day_email_clicks as email_clicks,
+        day_address_clicks as address_clicks,
+        day_phone_number_clicks as phone_number_clicks,
+        day_app_download_clicks as app_download_clicks,
+        day_lead_submissions as lead_submissions,
+        day_audience_activity as audience_activity,
+        snapshot_date as fetched_for_partition,
+        landed_at,
+        fetch_id,
+        staged_at
+    from {{ unnest_list(
+        'snapshots', 'daily_metrics', 'day', 'account_metric',
+        ['business_id', 'snapshot_date', 'landed_at', 'fetch_id', 'staged_at']
+    ) }} as days
 ),
 
 candidates as (

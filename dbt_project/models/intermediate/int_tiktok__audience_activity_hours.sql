@@ -7,16 +7,18 @@ with daily_metrics as (
 
 final as (
     select
-        daily_metrics.business_id,
-        daily_metrics.metric_date as activity_date,
+        business_id,
+        metric_date as activity_date,
         -- the API sends the UTC hour as a string "0".."23"
-        cast(hour_entry.hour as integer) as hour_utc,
-        hour_entry.count as active_followers,
-        daily_metrics.landed_at,
-        daily_metrics.fetch_id,
-        daily_metrics.staged_at
-    from daily_metrics,
-        {{ unnest_records('daily_metrics.audience_activity', 'hour_entry', 'activity_hour') }}
+        cast(hour_entry_hour as integer) as hour_utc,
+        hour_entry_count as active_followers,
+        landed_at,
+        fetch_id,
+        staged_at
+    from {{ unnest_list(
+        'daily_metrics', 'audience_activity', 'hour_entry', 'activity_hour',
+        ['business_id', 'metric_date', 'landed_at', 'fetch_id', 'staged_at']
+    ) }} as hours
 )
 
 select * from final

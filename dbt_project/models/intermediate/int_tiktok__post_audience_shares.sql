@@ -17,17 +17,19 @@ with snapshots as (
 {% for dimension, list_field, key in breakdowns %}
 {{ dimension }}_shares as (
     select
-        snapshots.item_id,
-        snapshots.business_id,
-        snapshots.snapshot_date,
+        item_id,
+        business_id,
+        snapshot_date,
         cast('{{ dimension }}' as text) as dimension,
-        entry.{{ key }} as dimension_value,
-        entry.percentage as share,
-        snapshots.fetch_id,
-        snapshots.landed_at,
-        snapshots.staged_at
-    from snapshots,
-        {{ unnest_records('snapshots.' ~ list_field, 'entry', 'share:' ~ key) }}
+        entry_{{ key }} as dimension_value,
+        entry_percentage as share,
+        fetch_id,
+        landed_at,
+        staged_at
+    from {{ unnest_list(
+        'snapshots', list_field, 'entry', 'share:' ~ key,
+        ['item_id', 'business_id', 'snapshot_date', 'fetch_id', 'landed_at', 'staged_at']
+    ) }} as entries
 ),
 
 {% endfor %}

@@ -3,36 +3,36 @@
 -- keeps a null in the other). Grouped by every snapshot column, so a filter on them (the marts' staged_at)
 -- reaches the snapshot rows before their lists are unnested.
 
+{% set snapshot_columns = ['item_id', 'business_id', 'snapshot_date', 'fetch_id', 'landed_at', 'staged_at'] %}
+
 with snapshots as (
     select * from {{ ref('stg_tiktok__post_snapshots') }}
 ),
 
 points as (
     select
-        snapshots.item_id,
-        snapshots.business_id,
-        snapshots.snapshot_date,
-        snapshots.fetch_id,
-        snapshots.landed_at,
-        snapshots.staged_at,
-        cast(entry.second as integer) as video_second,
-        entry.percentage as retention_share,
+        item_id,
+        business_id,
+        snapshot_date,
+        fetch_id,
+        landed_at,
+        staged_at,
+        cast(entry_second as integer) as video_second,
+        entry_percentage as retention_share,
         cast(null as double precision) as likes_share
-    from snapshots,
-        {{ unnest_records('snapshots.video_view_retention', 'entry', 'share:second') }}
+    from {{ unnest_list('snapshots', 'video_view_retention', 'entry', 'share:second', snapshot_columns) }} as retention
     union all
     select
-        snapshots.item_id,
-        snapshots.business_id,
-        snapshots.snapshot_date,
-        snapshots.fetch_id,
-        snapshots.landed_at,
-        snapshots.staged_at,
-        cast(entry.second as integer) as video_second,
+        item_id,
+        business_id,
+        snapshot_date,
+        fetch_id,
+        landed_at,
+        staged_at,
+        cast(entry_second as integer) as video_second,
         cast(null as double precision) as retention_share,
-        entry.percentage as likes_share
-    from snapshots,
-        {{ unnest_records('snapshots.engagement_likes', 'entry', 'share:second') }}
+        entry_percentage as likes_share
+    from {{ unnest_list('snapshots', 'engagement_likes', 'entry', 'share:second', snapshot_columns) }} as likes
 ),
 
 final as (

@@ -16,9 +16,19 @@ with pages as (
 
 -- comments and replies from the comment list, and replies from the reply list (same page shape)
 listed as (
-    select pages.business_id, pages.partition_date, pages.landed_at, pages.fetch_id, comment.*
-    from pages,
-        {{ unnest_records('pages.comments', 'comment', 'comment') }}
+    select
+        business_id,
+        partition_date,
+        landed_at,
+        fetch_id,
+        {%- for field in comment_fields %}
+        comment_{{ field }} as {{ field }},
+        {%- endfor %}
+        comment_parent_comment_id as parent_comment_id,
+        comment_reply_list as reply_list
+    from {{ unnest_list(
+        'pages', 'comments', 'comment', 'comment', ['business_id', 'partition_date', 'landed_at', 'fetch_id']
+    ) }} as comments
 ),
 
 all_comments as (
@@ -30,12 +40,13 @@ all_comments as (
     union all
     -- up to three replies arrive inline in a comment's reply_list
     select
-        listed.business_id, listed.partition_date, listed.landed_at, listed.fetch_id,
-        {%- for field in comment_fields %} reply.{{ field }},{% endfor %}
+        business_id, partition_date, landed_at, fetch_id,
+        {%- for field in comment_fields %} reply_{{ field }},{% endfor %}
         -- inline replies do not always repeat their parent: it is the comment they are listed under
-        nullif(coalesce(reply.parent_comment_id, listed.comment_id), '') as parent_comment_id
-    from listed,
-        {{ unnest_records('listed.reply_list', 'reply', 'reply') }}
+        nullif(coalesce(reply_parent_comment_id, comment_id), '') as parent_comment_id
+    from {{ unnest_list(
+        'listed', 'reply_list', 'reply', 'reply', ['business_id', 'partition_date', 'landed_at', 'fetch_id', 'comment_id']
+    ) }} as replies
 ),
 
 typed as (
