@@ -335,7 +335,11 @@ class Simulator:
             await asyncio.sleep(config.slow_seconds)
             return None  # then answer normally
         if fault == "timeout":
-            await asyncio.sleep(config.timeout_seconds)
+            # Held past the client's timeout; released early when the faults are switched off, so a
+            # test does not depend on how fast a loaded machine answers the retry.
+            deadline = asyncio.get_running_loop().time() + config.timeout_seconds
+            while self.faults.config is config and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
             return PlainTextResponse("504 Gateway Timeout", status_code=504)
         return None
 

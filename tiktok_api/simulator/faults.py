@@ -6,8 +6,9 @@ of `name=value` pairs, for example:
     TIKTOK_SIMULATOR_FAULTS="rate_limited=0.05,internal_error=0.05,http_5xx=0.05,truncated=0.02"
 
 Rates (fractions of data calls, 0-1): rate_limited (40100), internal_error (50002), http_5xx (HTTP 503),
-slow (answered after slow_seconds), timeout (answered after timeout_seconds, past a client's timeout),
-truncated (a JSON body cut short), html (an HTML error page from a proxy).
+slow (answered after slow_seconds), timeout (answered after timeout_seconds, past a client's timeout,
+or as soon as the faults are switched off), truncated (a JSON body cut short), html (an HTML error page
+from a proxy).
 Other keys: slow_seconds, timeout_seconds (real seconds); revoked=<business_id>|<business_id> (those
 accounts' tokens are revoked: 40105 on every call and on refresh); break=<rule_id>|<rule_id> (the data
 served breaks these quality rules, so that a rule can be watched firing end to end; see BREAKABLE_RULES).
