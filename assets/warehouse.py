@@ -2,11 +2,13 @@
 
 Everything that differs between warehouses lives here, behind `Warehouse`: the dbt target, preparing raw
 data for a window (COPY into raw tables on PostgreSQL; nothing on DuckDB, which reads the landing files),
-reading marts, publishing them for BI, and validating a mart partition. No other module asks which
-warehouse it is. Configuration comes from environment variables (`Warehouse.from_env`, .env.example):
+reading marts, publishing them for BI, and the SQLAlchemy URL through which Great Expectations validates a mart
+partition inside the warehouse. No other module asks which warehouse it is. Configuration comes from
+environment variables (`Warehouse.from_env`, .env.example):
 
 - TIKTOK_WAREHOUSE: `duckdb` (default, an embedded file) or `postgres` (a server); dbt's target too.
-- DuckDB: TIKTOK_DUCKDB_PATH, else $TIKTOK_DATA_DIR/warehouse.duckdb (as in dbt_project/profiles.yml).
+- DuckDB: TIKTOK_DUCKDB_PATH, else $TIKTOK_DATA_DIR/warehouse.duckdb (as in dbt_project/profiles.yml);
+  TIKTOK_DUCKDB_MEMORY_LIMIT bounds DuckDB's memory for dbt and the mart checks alike.
 - PostgreSQL: TIKTOK_POSTGRES_HOST, _PORT, _USER, _DATABASE, and _PASSWORD, which is read from the environment
   when a connection is made and never becomes resource configuration (so it never reaches run metadata).
 
@@ -44,6 +46,8 @@ WAREHOUSE_POOL = "tiktok_warehouse"
 KINDS = ("duckdb", "postgres")
 KIND_VARIABLE = "TIKTOK_WAREHOUSE"
 PASSWORD_VARIABLE = "TIKTOK_POSTGRES_PASSWORD"
+MEMORY_LIMIT_VARIABLE = "TIKTOK_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "700MB"  # as dbt_project/profiles.yml's default
 MARTS_SCHEMA = "marts"
 
 
@@ -58,7 +62,7 @@ class _Backend(Protocol):
     def read(self, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]: ...
     def read_published(self, root: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]: ...
     def publish(self, root: Path) -> dict[str, object]: ...
-    def validate_mart(self, dataset: str, partition: date, root: Path) -> SuiteResult: ...
+    def sql_url(self) -> URL: ...
     def exists(self) -> bool: ...
 
 
@@ -103,10 +107,13 @@ class _DuckDB:
             "bytes": target.stat().st_size,
         }
 
-    def validate_mart(self, dataset: str, partition: date, root: Path) -> SuiteResult:
-        from expectations.runner import validate_duckdb_mart
-
-        return validate_duckdb_mart(dataset, partition, self.path, docs_dir=root / "quality")
+    def sql_url(self) -> URL:
+        """The file read-only through duckdb-engine, DuckDB's memory bounded as dbt's (TIKTOK_DUCKDB_MEMORY_LIMIT,
+        dbt_project/profiles.yml): a reader does not block the next writer once its connection is closed."""
+        memory_limit = os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_DUCKDB_MEMORY_LIMIT
+        return URL.create(
+            "duckdb", database=str(self.path), query={"access_mode": "read_only", "memory_limit": memory_limit}
+        )
 
 
 class _Postgres:
@@ -156,10 +163,8 @@ class _Postgres:
             "rows": dg.MetadataValue.json(_table_counts(self.read, tables)),
         }
 
-    def validate_mart(self, dataset: str, partition: date, root: Path) -> SuiteResult:
-        from expectations.runner import validate_in_warehouse
-
-        return validate_in_warehouse(dataset, partition, self.url, docs_dir=root / "quality")
+    def sql_url(self) -> URL:
+        return self.url
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -238,8 +243,11 @@ class Warehouse(dg.ConfigurableResource):
         return self._backend().publish(root or data_dir())
 
     def validate_mart(self, dataset: str, partition: date, root: Path | None = None) -> SuiteResult:
-        """Validate one partition of a mart's suite where the marts live."""
-        return self._backend().validate_mart(dataset, partition, root or data_dir())
+        """Validate one partition of a mart's suite inside the warehouse (GX's SQL engine, on either warehouse)."""
+        from expectations.runner import validate_in_warehouse  # GX loads only where checks run
+
+        url = self._backend().sql_url()
+        return validate_in_warehouse(dataset, partition, url, docs_dir=(root or data_dir()) / "quality")
 
     # --- the one place that knows the kinds -------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Importing the package is cheap (the rules only); the runner (which imports Great Expectations) loads on first use:
 
-    from expectations import RULES, validate_partition
+    from expectations import RULES, validate_raw
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 from expectations.rules import RULES, SUITE_RULE_IDS, Rule
 
 if TYPE_CHECKING:
-    from expectations.datasets import DATASETS, load_partition
-    from expectations.runner import ExpectationOutcome, SuiteResult, validate_frame, validate_partition
+    from expectations.datasets import DATASETS
+    from expectations.runner import ExpectationOutcome, SuiteResult, validate_frame, validate_in_warehouse, validate_raw
 
 __all__ = [
     "DATASETS",
@@ -26,18 +26,18 @@ __all__ = [
     "ExpectationOutcome",
     "Rule",
     "SuiteResult",
-    "load_partition",
     "validate_frame",
-    "validate_partition",
+    "validate_in_warehouse",
+    "validate_raw",
 ]
 
 _LAZY = {
     "DATASETS": "expectations.datasets",
-    "load_partition": "expectations.datasets",
     "ExpectationOutcome": "expectations.runner",
     "SuiteResult": "expectations.runner",
     "validate_frame": "expectations.runner",
-    "validate_partition": "expectations.runner",
+    "validate_in_warehouse": "expectations.runner",
+    "validate_raw": "expectations.runner",
 }
 
 

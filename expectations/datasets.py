@@ -11,21 +11,17 @@ for offending rows) and the SQL that reads one daily partition D:
   `{partition}`, rendered by `partition_sql` as a `date 'YYYY-MM-DD'` literal, and otherwise uses SQL all
   of them understand.
 
-Where a mart partition is validated is the warehouse resource's choice (`assets.warehouse`), one partition at
-a time.
+`expectations.runner` validates each partition inside a database with GX's SQL engine: raw SQL in an in-memory
+DuckDB, mart SQL inside the warehouse (whose SQLAlchemy URL the warehouse resource gives, `assets.warehouse`).
 """
 
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-import duckdb
-import pandas as pd
 
 from tiktok_api import contract, landing, raw_schema
 
@@ -220,8 +216,6 @@ _ACCOUNT_AUDIENCE_SQL = """
 _VIDEO_DAILY_SQL = "select * from marts.fct_tiktok_video_daily where snapshot_date = {partition}"
 _VIDEO_AUDIENCE_SQL = "select * from marts.fct_tiktok_video_audience where snapshot_date = {partition}"
 _VIDEO_RETENTION_SQL = "select * from marts.fct_tiktok_video_retention where snapshot_date = {partition}"
-_ACTIVITY_SQL = "select * from marts.fct_tiktok_audience_activity_hourly where activity_date = {partition}"
-_COMMENTS_SQL = "select * from marts.fct_tiktok_comments where last_seen_date = {partition}"
 
 
 DATASETS: dict[str, Dataset] = {
@@ -318,23 +312,6 @@ DATASETS: dict[str, Dataset] = {
             "snapshot_date = D",
             _mart_sql(_VIDEO_RETENTION_SQL),
         ),
-        Dataset(
-            "fct_tiktok_audience_activity_hourly",
-            "mart",
-            "marts.fct_tiktok_audience_activity_hourly: followers active per UTC hour of D and the hour's share.",
-            ("business_id", "activity_date", "hour_utc"),
-            "activity_date = D",
-            _mart_sql(_ACTIVITY_SQL),
-        ),
-        Dataset(
-            "fct_tiktok_comments",
-            "mart",
-            "marts.fct_tiktok_comments: the comments whose newest fetch was D's (last_seen_date = D), i.e. the "
-            "rows D's run wrote.",
-            ("comment_id",),
-            "last_seen_date = D",
-            _mart_sql(_COMMENTS_SQL),
-        ),
     )
 }
 
@@ -380,22 +357,3 @@ def partition_sql(dataset: str, partition: date, data_dir: Path | None = None) -
             raise ValueError(f"{dataset} reads raw files: data_dir is required")
         return spec.sql(raw_partition_files(data_dir, spec.stream, partition))
     return spec.sql([]).replace(PARTITION, f"date '{partition.isoformat()}'")
-
-
-def load_partition(dataset: str, partition: date, warehouse: Path, data_dir: Path) -> pd.DataFrame:
-    """One partition of `dataset` as a pandas DataFrame (raw: from the landing files, marts: from the warehouse).
-
-    Raw datasets are read by an in-memory DuckDB; marts from the DuckDB file `warehouse` opened read-only (a
-    PostgreSQL warehouse is validated in place, not loaded: see `expectations.runner`). An empty partition gives
-    an empty frame with the dataset's columns.
-    """
-    spec = get_dataset(dataset)
-    sql = partition_sql(dataset, partition, data_dir)
-    raw = spec.layer == "raw"
-    with (
-        duckdb.connect(":memory:" if raw else str(warehouse), read_only=not raw) as con,
-        warnings.catch_warnings(),
-    ):
-        # DuckDB's own DataFrame conversion uses an argument pandas 3 deprecates; nothing to act on here
-        warnings.filterwarnings("ignore", message="The inplace keyword", category=Warning)
-        return con.execute(sql).df()

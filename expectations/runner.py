@@ -1,26 +1,35 @@
 """Validate one partition of a dataset against its suite and publish the result to Data Docs.
 
     validate_raw("raw_tiktok_videos", date(2026, 11, 12), data_dir=Path(".../data"))
-    validate_duckdb_mart("fct_tiktok_video_daily", date(2026, 11, 12), Path(".../warehouse.duckdb"), docs_dir=...)
-    validate_in_warehouse("fct_tiktok_video_daily", date(2026, 11, 12), postgres_url, docs_dir=...)
+    validate_in_warehouse("fct_tiktok_video_daily", date(2026, 11, 12), warehouse_url, docs_dir=...)
+    validate_frame("fct_tiktok_comments", frame, date(2026, 11, 12), docs_dir)  # tests, ad-hoc checks
 
-Which one a mart takes is the warehouse resource's choice (`assets.warehouse.Warehouse.validate_mart`). Raw
-datasets and DuckDB marts are validated as pandas batches one partition at a time; PostgreSQL marts inside
-the database by GX's SQL engine (a temporary table per partition; the password never reaches GX's
-configuration). All publish into one ephemeral GX context per docs_dir: results under
-`<docs_dir>/validations` (the last HISTORY_LIMIT per suite), Data Docs under `<docs_dir>/data_docs/local_site`.
+Every suite is validated by GX's SQL engine inside a database, one partition at a time: the partition's SQL
+is a query asset that GX materialises as a temporary table, and every metric is a query pushed down to it.
+- marts: inside the warehouse, whichever it is; the warehouse resource hands over its SQLAlchemy URL
+  (`assets.warehouse.Warehouse.validate_mart`: a read-only DuckDB file, or PostgreSQL, whose password never
+  reaches GX's configuration);
+- raw datasets: an in-memory DuckDB whose query reads the partition's landing files, with a memory limit (it
+  spills to a temporary folder beyond it);
+- a frame (`validate_frame`): loaded into a table of that in-memory DuckDB first.
+All publish into one ephemeral GX context per docs_dir: results under `<docs_dir>/validations` (the last
+HISTORY_LIMIT per suite), Data Docs under `<docs_dir>/data_docs/local_site`.
 Why it is built this way: docs/decisions.md, "Quality checks: how the engines are used".
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
 import logging
 import os
+import shutil
+import tempfile
 import threading
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -44,6 +53,8 @@ from great_expectations.data_context.types.resource_identifiers import (  # noqa
     ExpectationSuiteIdentifier,
     ValidationResultIdentifier,
 )
+from great_expectations.datasource.fluent.interfaces import GxDatasourceWarning  # noqa: E402
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine  # noqa: E402
 from great_expectations.metrics import BatchRowCount  # noqa: E402
 from great_expectations.render.renderer.site_builder import SiteBuilder  # noqa: E402
 from sqlalchemy.engine import URL  # noqa: E402
@@ -53,7 +64,6 @@ from expectations.datasets import (  # noqa: E402,F401
     DATASETS,
     SUITES_DIR,
     get_dataset,
-    load_partition,
     partition_sql,
     suite_path,
 )
@@ -67,11 +77,41 @@ HISTORY_LIMIT = 30
 SAMPLE_SIZE = 10
 """Offending rows whose keys a result carries per expectation."""
 SITE_NAME = "local_site"
-DATASOURCE_NAME = "tiktok_quality"
 SQL_DATASOURCE_NAME = "tiktok_warehouse"
-"""PostgreSQL datasources are named `tiktok_warehouse_<n>` (n-th warehouse URL seen under a docs_dir)."""
+"""Warehouse datasources are named `tiktok_warehouse_<n>` (n-th warehouse URL seen under a docs_dir)."""
+SCRATCH_DATASOURCE_NAME = "tiktok_scratch"
+"""The in-memory DuckDB that reads raw partitions (and frames): `tiktok_scratch_<n>`, one per docs_dir."""
+SCRATCH_MEMORY_LIMIT = "500MB"
+"""What the in-memory DuckDB may hold before it spills to a temporary folder (TIKTOK_QUALITY_DUCKDB_MEMORY_LIMIT)."""
 _URL_VARIABLE = "TIKTOK_QUALITY_WAREHOUSE_URL_{}"
-"""The GX config variable (in the context's runtime environment only) holding warehouse n's full URL."""
+"""The GX config variable (in the context's runtime environment only) holding database n's full URL."""
+_FRAME_TABLE = "partition_frame"
+"""The table of the in-memory DuckDB a frame is loaded into (`validate_frame`)."""
+
+
+# --- GX's SQL engine: buffer every result before its connection closes -------------------------------------------
+
+
+def _execute_query_buffered(self: SqlAlchemyExecutionEngine, query: Any) -> Any:
+    """`SqlAlchemyExecutionEngine.execute_query`, with a row-returning result buffered while its connection is open.
+
+    Upstream cause (great_expectations 1.24, execution_engine/sqlalchemy_execution_engine.py): `execute_query`
+    returns the cursor result after its `with self.get_connection()` block has closed the connection (returned it
+    to the pool), and the caller fetches the rows only then. psycopg2 has fetched them already; duckdb-engine drops
+    the rows not yet fetched when the connection closes, so on DuckDB every metric query comes back empty
+    (`select count(*)` has no row) and every expectation fails with an IndexError. The same SQL run through
+    SQLAlchemy directly returns its rows. GX reads every result whole (fetchall, fetchone, scalar, or fetchmany
+    of a query it has limited), so buffering it (`freeze()()`: the rows, in memory, behind the same Result API)
+    changes nothing else, on any database.
+    """
+    with self.get_connection() as connection:
+        result = self._execute_query_with_recovery(connection, query)
+        return result.freeze()() if result.returns_rows else result
+
+
+# Applied once, when the runner (the only module that sets GX up) is imported.
+SqlAlchemyExecutionEngine.execute_query = _execute_query_buffered  # type: ignore[method-assign]
+
 
 _contexts: dict[Path, _Quality] = {}
 _contexts_lock = threading.Lock()
@@ -209,28 +249,27 @@ def _context_config(docs_dir: Path) -> DataContextConfig:
 
 
 @dataclass(frozen=True)
-class _SqlWarehouse:
-    """A PostgreSQL warehouse's GX datasource and the forms of its password to keep out of anything written."""
+class _SqlSource:
+    """A database's GX datasource, the forms of its password to keep out of anything written, and the lock that
+    lets one validation at a time use it (its engine keeps one connection, closed after each validation)."""
 
     datasource: Any
     secrets: tuple[str, ...]
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
 
 
 @dataclass
 class _Quality:
-    """One GX context per docs_dir, with its suites, pandas assets and a reusable Data Docs site builder."""
+    """One GX context per docs_dir, with its suites, its SQL datasources and a reusable Data Docs site builder."""
 
     docs_dir: Path
     context: Any
     suites: dict[str, gx.ExpectationSuite]
-    batch_definitions: dict[str, Any]
     site_builder: Any  # kept: a new SiteBuilder recompiles every Jinja template (most of a docs build)
     runtime_environment: dict[str, str]
-    """GX's config variables of this context (the warehouses' URLs): in memory only, never serialised."""
-    warehouses: dict[str, _SqlWarehouse] = field(default_factory=dict)
-    """PostgreSQL datasources by full URL (reused across validations)."""
-    asset_users: dict[tuple[str, str], int] = field(default_factory=dict)
-    """Validations using each (datasource, query asset) now: the asset is removed when the last one ends."""
+    """GX's config variables of this context (the databases' URLs): in memory only, never serialised."""
+    sources: dict[str, _SqlSource] = field(default_factory=dict)
+    """SQL datasources by full URL (reused across validations)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     """Serialises changes to the context's datasources and assets."""
     suite_pages_built: bool = False
@@ -242,27 +281,22 @@ def _quality(docs_dir: Path) -> _Quality:
         quality = _contexts.get(docs_dir)
         if quality is None:
             docs_dir.mkdir(parents=True, exist_ok=True)
-            # GX keeps (and reads its ${VAR} substitutions from) this very dict: warehouse URLs are added later
+            # GX keeps (and reads its ${VAR} substitutions from) this very dict: database URLs are added later
             runtime_environment: dict[str, str] = {}
             context = gx.get_context(
                 mode="ephemeral", project_config=_context_config(docs_dir), runtime_environment=runtime_environment
             )
-            datasource = context.data_sources.add_pandas(DATASOURCE_NAME)
-            suites, batch_definitions = {}, {}
-            for name in DATASETS:
-                suites[name] = context.suites.add(load_suite(name))
-                asset = datasource.add_dataframe_asset(name)
-                batch_definitions[name] = asset.add_batch_definition_whole_dataframe("partition")
+            suites = {name: context.suites.add(load_suite(name)) for name in DATASETS}
             site_config = {key: value for key, value in _site_config(docs_dir).items() if key != "class_name"}
             site_builder = SiteBuilder(data_context=context, site_name=SITE_NAME, **site_config)
-            quality = _Quality(docs_dir, context, suites, batch_definitions, site_builder, runtime_environment)
+            quality = _Quality(docs_dir, context, suites, site_builder, runtime_environment)
             _contexts[docs_dir] = quality
         return quality
 
 
 def get_context(docs_dir: Path) -> Any:
-    """The (cached) ephemeral GX context publishing under `docs_dir`: every suite, a pandas asset per dataset
-    (and, once a PostgreSQL warehouse has been validated, its SQL datasource).
+    """The (cached) ephemeral GX context publishing under `docs_dir`: every suite and, once used, a SQL datasource
+    per database validated in (the warehouses, the in-memory DuckDB of raw partitions).
 
     Its validation results store is `<docs_dir>/validations`, its Data Docs site `<docs_dir>/data_docs/local_site`
     (so `get_context(docs_dir).build_data_docs()` rebuilds the whole site).
@@ -417,29 +451,6 @@ def _result_format(key_columns: list[str]) -> dict[str, Any]:
     return result_format
 
 
-def validate_frame(
-    dataset: str,
-    frame: pd.DataFrame,
-    partition: date | str,
-    docs_dir: Path,
-    *,
-    build_docs: bool = True,
-    history: int = HISTORY_LIMIT,
-) -> SuiteResult:
-    """Validate an in-memory frame (one partition of `dataset`) against the dataset's suite (pandas engine).
-
-    With `build_docs`, the result is stored under docs_dir (keeping the last `history` per suite) and its Data
-    Docs page and the index are rebuilt.
-    """
-    spec = get_dataset(dataset)
-    partition = _as_date(partition)
-    quality = _quality(Path(docs_dir))
-    key_columns = [column for column in spec.key_columns if column in frame.columns]
-    batch = quality.batch_definitions[spec.name].get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(quality.suites[spec.name], result_format=_result_format(key_columns))
-    return _conclude(quality, spec.name, partition, result, key_columns, len(frame), build_docs, history)
-
-
 def _conclude(
     quality: _Quality,
     dataset: str,
@@ -450,7 +461,7 @@ def _conclude(
     build_docs: bool,
     history: int,
 ) -> SuiteResult:
-    """The SuiteResult of a GX suite validation result (either engine), published to Data Docs if asked."""
+    """The SuiteResult of a GX suite validation result, published to Data Docs if asked."""
     spec = get_dataset(dataset)
     suite = quality.suites[spec.name]
     validated_at = datetime.now(UTC)
@@ -478,7 +489,7 @@ def _conclude(
     )
 
 
-# --- PostgreSQL: GX's SQL engine -------------------------------------------------------------------------------
+# --- GX's SQL engine, in a database ------------------------------------------------------------------------------
 
 
 def _secrets(url: URL) -> tuple[str, ...]:
@@ -488,7 +499,7 @@ def _secrets(url: URL) -> tuple[str, ...]:
 
 
 class WarehouseValidationError(RuntimeError):
-    """Validating in the PostgreSQL warehouse failed; the message is the cause's, with the password masked."""
+    """Validating in a warehouse failed; the message is the cause's, with the password masked."""
 
 
 @contextlib.contextmanager
@@ -506,55 +517,43 @@ def _no_password_in_errors(secrets: tuple[str, ...]) -> Iterator[None]:
         raise
 
 
-def _sql_warehouse(quality: _Quality, url: URL) -> _SqlWarehouse:
-    """The context's Postgres datasource for `url` (created on first use, then reused)."""
-    if not url.drivername.startswith("postgresql"):
-        raise ValueError(f"only PostgreSQL warehouses are validated through SQL, not {url.drivername!r}")
+def _sql_source(quality: _Quality, url: URL, name: str) -> _SqlSource:
+    """The context's SQL datasource for `url` (created on first use as `<name>_<n>`, then reused).
+
+    Its engine keeps at most one connection (so a temporary table is seen by every metric of a validation), which
+    `_validate_query` closes after each validation.
+    """
     full_url = url.render_as_string(hide_password=False)
     with quality.lock:
-        warehouse = quality.warehouses.get(full_url)
-        if warehouse is None:
-            number = len(quality.warehouses) + 1
+        source = quality.sources.get(full_url)
+        if source is None:
+            number = len(quality.sources) + 1
             variable = _URL_VARIABLE.format(number)
             quality.runtime_environment[variable] = full_url
             try:  # GX connects once here (and keeps nothing when that fails)
-                datasource = quality.context.data_sources.add_postgres(
-                    f"{SQL_DATASOURCE_NAME}_{number}",
-                    connection_string="${" + variable + "}",
-                    create_temp_table=True,
-                    kwargs={"pool_size": 1, "max_overflow": 0},
-                )
+                with warnings.catch_warnings():
+                    # the generic SQL datasource serves every database alike (GX suggests its Postgres subclass)
+                    warnings.simplefilter("ignore", GxDatasourceWarning)
+                    datasource = quality.context.data_sources.add_sql(
+                        f"{name}_{number}",
+                        connection_string="${" + variable + "}",
+                        create_temp_table=True,
+                        kwargs={"pool_size": 1, "max_overflow": 0},
+                    )
+                datasource.get_engine().dispose()  # the connection GX tested with
             except BaseException:
                 del quality.runtime_environment[variable]
                 raise
-            warehouse = _SqlWarehouse(datasource, _secrets(url))
-            quality.warehouses[full_url] = warehouse
-        return warehouse
+            source = _SqlSource(datasource, _secrets(url))
+            quality.sources[full_url] = source
+        return source
 
 
-def _acquire_query_asset(quality: _Quality, datasource: Any, name: str, sql: str) -> Any:
-    """The query asset `name` of the partition's SQL (shared by concurrent validations of the same partition)."""
-    with quality.lock:
-        users = quality.asset_users.get((datasource.name, name), 0)
-        if users:
-            asset = datasource.get_asset(name)
-        else:
-            # a query asset must start with SELECT: the mart SQL (which may start with WITH) as a subquery
-            asset = datasource.add_query_asset(name, query=f"select * from (\n{sql}\n) as partition_rows")
-            asset.add_batch_definition_whole_table("partition")
-        quality.asset_users[(datasource.name, name)] = users + 1
-        return asset
-
-
-def _release_query_asset(quality: _Quality, datasource: Any, name: str) -> None:
-    """Remove the asset once no validation uses it: the datasource keeps no asset per partition."""
-    with quality.lock:
-        users = quality.asset_users.pop((datasource.name, name), 1) - 1
-        if users:
-            quality.asset_users[(datasource.name, name)] = users
-        else:
-            with contextlib.suppress(LookupError):
-                datasource.delete_asset(name)
+def _close_connections(datasource: Any) -> None:
+    """Close the datasource's pooled connections: a DuckDB file is released for its writer, an in-memory DuckDB
+    (and everything in it) goes, a PostgreSQL session ends (and its temporary tables with it)."""
+    datasource.get_execution_engine().engine.dispose()
+    datasource.get_engine().dispose()
 
 
 def _temporary_table(batch: Any) -> str | None:
@@ -583,6 +582,56 @@ def _redact_result(result: Any, secrets: tuple[str, ...]) -> None:
             result.meta[key] = redact(result.meta[key], secrets)
 
 
+def _validate_query(
+    quality: _Quality,
+    dataset: str,
+    partition: date,
+    source: _SqlSource,
+    sql: str,
+    build_docs: bool,
+    history: int,
+    prepare: Callable[[sa.Connection], None] | None = None,
+) -> SuiteResult:
+    """Validate the rows of `sql` (one partition of `dataset`) in the database of `source` with GX's SQL engine.
+
+    The SQL is a query asset `<dataset>__<partition>`, materialised by GX as a temporary table that every metric
+    reads (the partition's joins or file reads run once); only counts and the sampled offending keys come back.
+    The asset and the table are removed once validated, and the connection is closed. `prepare` runs first, on
+    that same connection (e.g. to load the table the SQL reads).
+    """
+    spec = get_dataset(dataset)
+    datasource = source.datasource
+    asset_name = f"{spec.name}__{partition.isoformat()}"
+    with source.lock:
+        try:
+            if prepare is not None:
+                with datasource.get_execution_engine().engine.connect() as connection:
+                    prepare(connection)
+                    connection.commit()
+            with quality.lock:
+                # a query asset must start with SELECT: the SQL (which may start with WITH) as a subquery
+                asset = datasource.add_query_asset(asset_name, query=f"select * from (\n{sql}\n) as partition_rows")
+            try:
+                with quality.lock:  # the batch: the partition as a temporary table (created in the database by GX)
+                    batch = asset.add_batch_definition_whole_table("partition").get_batch()
+                try:
+                    _on_temporary_table(batch, "analyze {table}")  # statistics for the planner
+                    key_columns = [column for column in spec.key_columns if column in batch.columns()]
+                    row_count = batch.compute_metrics(BatchRowCount())
+                    if not isinstance(getattr(row_count, "value", None), int):
+                        raise RuntimeError(f"counting the rows of {asset_name} failed: {row_count}")
+                    result = batch.validate(quality.suites[spec.name], result_format=_result_format(key_columns))
+                finally:
+                    _on_temporary_table(batch, "drop table if exists {table}")
+            finally:
+                with quality.lock, contextlib.suppress(LookupError):
+                    datasource.delete_asset(asset_name)
+        finally:
+            _close_connections(datasource)
+    _redact_result(result, source.secrets)
+    return _conclude(quality, spec.name, partition, result, key_columns, row_count.value, build_docs, history)
+
+
 def validate_in_warehouse(
     dataset: str,
     partition: date | str,
@@ -592,12 +641,12 @@ def validate_in_warehouse(
     build_docs: bool = True,
     history: int = HISTORY_LIMIT,
 ) -> SuiteResult:
-    """Validate ONE partition of the mart `dataset` inside the PostgreSQL warehouse at `url` (GX's SQL engine).
+    """Validate ONE partition of the mart `dataset` inside the warehouse at `url` (GX's SQL engine).
 
-    The partition's SQL is a query asset `<dataset>__<partition>` of the warehouse's datasource, materialised
-    by GX as a temporary table; both are removed once validated (the datasource, its engine and connection
-    stay for the next partition). Same SuiteResult as the pandas path: row_count is the partition query's rows,
-    sample_keys the dataset's key columns of up to SAMPLE_SIZE offending rows.
+    `url` is the warehouse's SQLAlchemy URL, whichever the warehouse (`assets.warehouse.Warehouse.validate_mart`
+    gives it: a DuckDB file opened read-only, or a PostgreSQL database). The partition's SQL is a query asset of
+    the warehouse's datasource (one per URL and docs_dir, reused), materialised as a temporary table; row_count
+    is the partition query's rows, sample_keys the dataset's key columns of up to SAMPLE_SIZE offending rows.
     """
     spec = get_dataset(dataset)
     if spec.layer != "mart":
@@ -605,27 +654,42 @@ def validate_in_warehouse(
     partition = _as_date(partition)
     quality = _quality(Path(docs_dir))
     with _no_password_in_errors(_secrets(url)):
-        warehouse = _sql_warehouse(quality, url)
-        datasource = warehouse.datasource
+        source = _sql_source(quality, url, SQL_DATASOURCE_NAME)
         sql = partition_sql(spec.name, partition).strip()
-        asset_name = f"{spec.name}__{partition.isoformat()}"
-        asset = _acquire_query_asset(quality, datasource, asset_name, sql)
-        try:
-            with quality.lock:  # the batch: the partition as a temporary table (created in the database by GX)
-                batch = asset.get_batch_definition("partition").get_batch()
-            try:
-                _on_temporary_table(batch, "analyze {table}")  # statistics for the planner (no autovacuum there)
-                key_columns = [column for column in spec.key_columns if column in batch.columns()]
-                row_count = batch.compute_metrics(BatchRowCount())
-                if not isinstance(getattr(row_count, "value", None), int):
-                    raise RuntimeError(f"counting the rows of {asset_name} failed: {row_count}")
-                result = batch.validate(quality.suites[spec.name], result_format=_result_format(key_columns))
-            finally:  # the session (the datasource's one pooled connection) lives on
-                _on_temporary_table(batch, "drop table if exists {table}")
-        finally:
-            _release_query_asset(quality, datasource, asset_name)
-        _redact_result(result, warehouse.secrets)
-        return _conclude(quality, spec.name, partition, result, key_columns, row_count.value, build_docs, history)
+        return _validate_query(quality, spec.name, partition, source, sql, build_docs, history)
+
+
+# --- raw partitions and frames: an in-memory DuckDB ---------------------------------------------------------------
+
+
+@cache
+def _scratch_folder() -> Path:
+    """This process's folder for what the in-memory DuckDB spills (removed when the process ends)."""
+    folder = Path(tempfile.mkdtemp(prefix="tiktok-quality-duckdb-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def scratch_memory_limit() -> str:
+    """What the in-memory DuckDB may hold before it spills: $TIKTOK_QUALITY_DUCKDB_MEMORY_LIMIT, else
+    SCRATCH_MEMORY_LIMIT."""
+    return os.environ.get("TIKTOK_QUALITY_DUCKDB_MEMORY_LIMIT") or SCRATCH_MEMORY_LIMIT
+
+
+def _scratch(quality: _Quality) -> _SqlSource:
+    """The in-memory DuckDB that reads raw partitions (DuckDB's read_json) and holds frames: bounded in memory,
+    spilling to this process's temporary folder beyond the limit. Each validation gets a fresh database (the
+    connection is closed after it)."""
+    url = URL.create(
+        "duckdb",
+        database=":memory:tiktok_quality",  # named, so that its engine pools one connection like any other
+        query={
+            "memory_limit": scratch_memory_limit(),
+            "temp_directory": str(_scratch_folder()),
+            "preserve_insertion_order": "false",
+        },
+    )
+    return _sql_source(quality, url, SCRATCH_DATASOURCE_NAME)
 
 
 def validate_raw(
@@ -637,35 +701,58 @@ def validate_raw(
     build_docs: bool = True,
     history: int = HISTORY_LIMIT,
 ) -> SuiteResult:
-    """Validate ONE partition of a raw `dataset`: its landing files under data_dir, read by DuckDB and validated
-    as a pandas batch, whichever warehouse the marts live in. docs_dir defaults to `<data_dir>/quality`."""
-    if get_dataset(dataset).layer != "raw":
+    """Validate ONE partition of a raw `dataset`: its landing files under data_dir, read by an in-memory DuckDB
+    (the dataset's SQL as the query asset) and validated there by GX's SQL engine, whichever warehouse the marts
+    live in. docs_dir defaults to `<data_dir>/quality`."""
+    spec = get_dataset(dataset)
+    if spec.layer != "raw":
         raise ValueError(f"{dataset} is a mart: validate it where the marts live (assets.warehouse.Warehouse)")
     partition = _as_date(partition)
-    docs = Path(docs_dir) if docs_dir is not None else Path(data_dir) / "quality"
-    frame = load_partition(dataset, partition, Path(data_dir), Path(data_dir))
-    try:
-        return validate_frame(dataset, frame, partition, docs, build_docs=build_docs, history=history)
-    finally:
-        del frame
+    quality = _quality(Path(docs_dir) if docs_dir is not None else Path(data_dir) / "quality")
+    sql = partition_sql(spec.name, partition, Path(data_dir)).strip()
+    return _validate_query(quality, spec.name, partition, _scratch(quality), sql, build_docs, history)
 
 
-def validate_duckdb_mart(
+def _date_columns(frame: pd.DataFrame) -> list[str]:
+    """The frame's datetime columns that hold days only (tz-naive, midnight): DATE columns, as in the warehouse."""
+    return [
+        str(column)
+        for column in frame.columns
+        if pd.api.types.is_datetime64_dtype(frame[column].dtype)
+        and bool((frame[column].dropna() == frame[column].dropna().dt.normalize()).all())
+    ]
+
+
+def validate_frame(
     dataset: str,
+    frame: pd.DataFrame,
     partition: date | str,
-    path: Path,
-    *,
     docs_dir: Path,
+    *,
     build_docs: bool = True,
     history: int = HISTORY_LIMIT,
 ) -> SuiteResult:
-    """Validate ONE partition of the mart `dataset` of the DuckDB file `path` (opened read-only), loaded as a
-    pandas batch."""
-    if get_dataset(dataset).layer != "mart":
-        raise ValueError(f"{dataset} is read from landing files, not the warehouse: use validate_raw")
+    """Validate a frame holding one partition of `dataset` against the dataset's suite, the way partitions are
+    validated: the frame becomes a table of the in-memory DuckDB (datetime columns holding days become DATE
+    columns, missing values NULL), validated there by GX's SQL engine. For tests and ad-hoc checks.
+
+    With `build_docs`, the result is stored under docs_dir (keeping the last `history` per suite) and its Data
+    Docs page and the index are rebuilt.
+    """
+    spec = get_dataset(dataset)
     partition = _as_date(partition)
-    frame = load_partition(dataset, partition, Path(path), Path(docs_dir))
-    try:
-        return validate_frame(dataset, frame, partition, Path(docs_dir), build_docs=build_docs, history=history)
-    finally:
-        del frame
+    quality = _quality(Path(docs_dir))
+    days = _date_columns(frame)
+
+    def load(connection: sa.Connection) -> None:
+        duckdb_connection = connection.connection.driver_connection
+        duckdb_connection.register("tiktok_frame", frame)
+        try:
+            replace = ", ".join(f'cast("{column}" as date) as "{column}"' for column in days)
+            select = f"select * replace ({replace}) from tiktok_frame" if days else "select * from tiktok_frame"
+            connection.exec_driver_sql(f"create or replace table {_FRAME_TABLE} as {select}")
+        finally:
+            duckdb_connection.unregister("tiktok_frame")
+
+    sql = f"select * from {_FRAME_TABLE}"
+    return _validate_query(quality, spec.name, partition, _scratch(quality), sql, build_docs, history, prepare=load)

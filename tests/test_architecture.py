@@ -104,8 +104,9 @@ def test_the_publication_lag_lives_in_the_contract_and_the_calendar():
 def test_raw_field_types_live_in_the_raw_schema():
     pattern = r"STRUCT\(|\b(?:VARCHAR|BIGINT)\b"
     found = occurrences(pattern, modules(*PACKAGES) + sql_files())
-    # raw.sql maps the schema's type names to DuckDB's; raw_schema.sql is generated from the schema
-    assert set(found) <= {"tiktok_api/raw_schema.py", "dbt_project/macros/raw.sql"}, found
+    # raw.sql maps the schema's type names to DuckDB's; raw_schema.sql is generated from the schema; custom.py
+    # names DuckDB's numeric types to read a column's typeof(), which is no raw field
+    assert set(found) <= {"tiktok_api/raw_schema.py", "dbt_project/macros/raw.sql", "expectations/custom.py"}, found
 
 
 def test_only_the_warehouse_resource_asks_which_warehouse_it_is():
