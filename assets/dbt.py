@@ -16,12 +16,20 @@ from packaging import version
 
 from assets.partitions import daily_partitions
 from assets.warehouse import WAREHOUSE_POOL, Warehouse
+from expectations.rules import runbook_url
 from tiktok_api.days import PUBLISHED_FOR_CERTAIN, STALE_AFTER
 from tiktok_api.settings import REPO_ROOT
 
 # A healthy mart is updated daily once its day is published for certain: stale (warn) after the publication
 # lag without an update, failing once a whole daily run has been missed.
 MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=STALE_AFTER, warn_window=PUBLISHED_FOR_CERTAIN)
+
+# dbt tests of SQL logic on fixed rows (not data: no day can change their result) carry this tag. `make test` runs
+# them (tests/dbt/test_marts.py); the daily dbt asset does not, and they are no Dagster asset checks.
+SQL_LOGIC_TAG = "sql_logic"
+# What the dbt asset builds besides its selection's models and data tests: unit tests and SQL-logic tests check
+# SQL on fixed rows, which no day's data can change (`make test` runs both).
+BUILD_EXCLUSIONS = ["--exclude-resource-type", "unit_test", "--exclude", f"tag:{SQL_LOGIC_TAG}"]
 
 # The dbt of this environment, whether or not the virtualenv is activated.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -65,6 +73,46 @@ class TikTokDbtTranslator(DagsterDbtTranslator):
         if node["fqn"][1] == "marts":
             spec = spec.replace_attributes(freshness_policy=MART_FRESHNESS)
         return spec
+
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetCheckSpec | None:
+        """A data test's check, described by the test's description and carrying its rule; SQL-logic tests none."""
+        node = manifest["nodes"].get(unique_id) or {}
+        if SQL_LOGIC_TAG in (node.get("tags") or []):
+            return None
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        rule = test_rule_metadata(node)
+        return spec._replace(
+            description=node.get("description") or spec.description, metadata={**spec.metadata, **rule}
+        )
+
+
+def _severity(value: Any) -> str:
+    """dbt's test severity (error / warn, any case) as the rule book writes it (ERROR / WARN)."""
+    return "WARN" if str(value or "error").strip().lower().startswith("warn") else "ERROR"
+
+
+def test_rule_metadata(node: Mapping[str, Any]) -> dict[str, str]:
+    """rule_id, severity and runbook of a dbt data test: its `config.meta.rule_id` and `config.severity`. Empty for
+    a test without a rule id: its check then alerts under its own name (expectations/alerts.py)."""
+    config = node.get("config") or {}
+    rule_id = (config.get("meta") or {}).get("rule_id") or (node.get("meta") or {}).get("rule_id")
+    if not rule_id:
+        return {}
+    return {"rule_id": str(rule_id), "severity": _severity(config.get("severity")), "runbook": runbook_url(rule_id)}
+
+
+def with_rule_metadata(event: Any, manifest: Mapping[str, Any]) -> Any:
+    """A dbt event with, for a check result, its test's rule_id, severity and runbook added to the metadata."""
+    if not isinstance(event, dg.AssetCheckResult | dg.AssetCheckEvaluation):
+        return event
+    unique_id = event.metadata.get("unique_id")
+    unique_id = getattr(unique_id, "value", unique_id)
+    rule = test_rule_metadata(manifest["nodes"].get(unique_id) or {}) if unique_id else {}
+    return event.with_metadata({**event.metadata, **rule}) if rule else event
 
 
 def dbt_window_env(window: dg.TimeWindow | None) -> dict[str, str]:
@@ -119,7 +167,8 @@ def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     else:
         # only the dbt tests are selected (the weekly full check): every row of every table
         context.log.info("No partition: the dbt tests run over whole tables.")
-    # unit tests check SQL logic on fixed rows, which no day's data can change: `make test` runs them
     with environment(dbt_window_env(window)):
-        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
-    yield from invocation.stream()
+        invocation = dbt.cli(["build", *BUILD_EXCLUSIONS], context=context)
+    # every check result names its rule, its severity and its runbook section (the alerts read them)
+    for event in invocation.stream():
+        yield with_rule_metadata(event, invocation.manifest)

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from expectations.rules import rule_of_check, runbook_url
+from expectations.rules import runbook_url
 from tiktok_api.files import append_lines, atomic_write_text, exclusive_lock, read_lines
 from tiktok_api.settings import data_dir
 
@@ -116,12 +116,13 @@ class Alert:
         """An alert from a failed check and its (plain-valued) metadata, filling in what the check left out.
 
         Metadata keys the platform's checks emit: rule_id, severity, offending_count, sample_keys, runbook,
-        data_docs. dbt tests carry none of them: the rule is inferred from the test name, the offending count
-        comes from dagster-dbt's ``dagster_dbt/failed_row_count`` (or a ``failures`` entry), the severity from
-        the check evaluation.
+        data_docs. The rule is the metadata's ``rule_id`` only (the GX and Dagster checks set it, the dbt asset
+        adds it from the test's ``meta``), never guessed from a check's name: a check without one alerts under
+        its own name and the runbook's fallback section. dbt's offending count comes from dagster-dbt's
+        ``dagster_dbt/failed_row_count`` (or a ``failures`` entry); a missing severity from the check evaluation.
         """
         meta = dict(metadata or {})
-        rule_id = str(meta.get("rule_id") or rule_of_check(check_name))
+        rule_id = str(meta.get("rule_id") or check_name)
         count = _as_int(meta.get("offending_count"))
         for key in ("dagster_dbt/failed_row_count", "failures", "failed_row_count", "unexpected_count"):
             if count is None:

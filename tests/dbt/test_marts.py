@@ -14,7 +14,16 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.dbt import DBT_EXECUTABLE, dbt_cli, dbt_project, dbt_window_env, group_for_fqn, tiktok_dbt_models
+from assets.dbt import (
+    BUILD_EXCLUSIONS,
+    DBT_EXECUTABLE,
+    SQL_LOGIC_TAG,
+    dbt_cli,
+    dbt_project,
+    dbt_window_env,
+    group_for_fqn,
+    tiktok_dbt_models,
+)
 from assets.warehouse import Warehouse as WarehouseResource
 from orchestration.definitions import defs
 from tests.dbt.conftest import Warehouse
@@ -230,10 +239,78 @@ def test_a_days_data_tests_read_the_days_rows_only(warehouse: Warehouse, tmp_pat
         for name, extra in (("scoped", window), ("full", {}))
     )
     assert scoped.returncode == 0, scoped.stdout[-3000:]
-    assert full.returncode != 0 and "unique_combination_of_columns_fct_tiktok_video_daily" in full.stdout
+    assert full.returncode != 0 and "FAIL 1 keys_unique_not_null__fct_tiktok_video_daily" in full.stdout
     compiled = [path.read_text() for path in (tmp_path / "scoped" / "run").rglob("*.sql")]
     keys_test = [sql for sql in compiled if "group by item_id, snapshot_date" in sql]
     assert keys_test and f"snapshot_date >= date '{last_day.isoformat()}'" in keys_test[0]
+
+
+def _dbt(args: list[str], target: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [DBT_EXECUTABLE, *args, "--profiles-dir", ".", "--target-path", str(target)],
+        cwd=dbt_project.project_dir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_each_rule_test_fails_on_rows_that_break_it_with_the_rules_severity(warehouse: Warehouse, tmp_path):
+    """One generic test per (model, rule): every argument kind (keys and required columns, counts, shares,
+    accepted values, ranges, references) catches its broken row, ERROR rules fail and WARN rules warn."""
+    copy = tmp_path / "warehouse.duckdb"  # a copy: the other tests share the module's warehouse
+    shutil.copy(warehouse.path, copy)
+    day = warehouse.days[-1]
+    with duckdb.connect(str(copy)) as con:
+        items = [i for (i,) in con.execute(
+            "select item_id from marts.fct_tiktok_video_daily where snapshot_date = ? order by item_id limit 6", [day]
+        ).fetchall()]  # fmt: skip
+        video = "update marts.fct_tiktok_video_daily set {} where item_id = ? and snapshot_date = ?"
+        con.execute(
+            "insert into marts.fct_tiktok_video_daily select * from marts.fct_tiktok_video_daily "
+            "where item_id = ? and snapshot_date = ?",
+            [items[0], day],
+        )
+        con.execute(video.format("business_id = null"), [items[1], day])
+        con.execute(video.format("likes = -1"), [items[2], day])
+        con.execute(video.format("full_video_watched_rate = 1.5"), [items[3], day])
+        con.execute(video.format("days_since_previous_snapshot = 0"), [items[4], day])
+        con.execute(video.format("item_id = 'no_such_post'"), [items[5], day])
+        [(account,)] = con.execute("select min(business_id) from marts.dim_tiktok_accounts").fetchall()
+        con.execute("update marts.dim_tiktok_accounts set account_type = 'creator' where business_id = ?", [account])
+        con.execute(
+            "update marts.fct_tiktok_account_audience set share = null "
+            "where (business_id, snapshot_date, dimension, dimension_value) in "
+            "(select business_id, snapshot_date, dimension, dimension_value from marts.fct_tiktok_account_audience "
+            "order by all limit 1)"
+        )
+    proc = _dbt(
+        ["test", "--select", "fct_tiktok_video_daily dim_tiktok_accounts fct_tiktok_account_audience,test_type:data"],
+        tmp_path / "target",
+        {"TIKTOK_DUCKDB_PATH": str(copy)},
+    )
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    outcome = {r["unique_id"].split(".")[2]: (r["status"], r["failures"]) for r in results if r["status"] != "pass"}
+    assert outcome == {
+        "keys_unique_not_null__fct_tiktok_video_daily": ("fail", 2),  # one duplicate key, one missing business_id
+        "counts_not_negative__fct_tiktok_video_daily": ("fail", 1),
+        "share_in_unit_interval__fct_tiktok_video_daily": ("fail", 1),
+        "values_in_domain__fct_tiktok_video_daily": ("warn", 1),
+        "references_resolve__fct_tiktok_video_daily": ("warn", 1),
+        "values_in_domain__dim_tiktok_accounts": ("warn", 1),
+        "share_in_unit_interval__fct_tiktok_account_audience": ("fail", 1),
+    }, proc.stdout[-3000:]
+
+
+def test_sql_logic_tests_run_in_make_test_but_not_in_the_daily_build(warehouse: Warehouse, tmp_path):
+    """The hashtag extraction test checks SQL, not data: make test runs it (here), the dbt asset does not."""
+    proc = _dbt(["test", "--select", f"tag:{SQL_LOGIC_TAG}"], tmp_path / "test")
+    assert proc.returncode == 0 and "PASS assert_caption_hashtags_extraction" in proc.stdout, proc.stdout[-3000:]
+    listed = _dbt(["ls", *BUILD_EXCLUSIONS, "--resource-type", "test", "--output", "name"], tmp_path / "ls")
+    built_tests = {line.strip() for line in listed.stdout.splitlines() if "__" in line}
+    assert "assert_caption_hashtags_extraction" not in listed.stdout
+    assert built_tests == {key.name for key in tiktok_dbt_models.check_keys}, "every data test the asset builds"
+    assert all(not key.name.startswith("assert_") for key in tiktok_dbt_models.check_keys)
 
 
 def test_walking_the_clock_through_ten_days_gives_correct_daily_gains(warehouse: Warehouse):
@@ -408,5 +485,16 @@ def test_the_weekly_full_check_runs_every_dbt_test_over_whole_tables(warehouse: 
     evaluations = result.get_asset_check_evaluations()
     assert not result.get_asset_materialization_events(), "no model is built"
     assert len(evaluations) == len(tiktok_dbt_models.check_keys), "every dbt data test, once"
-    failed = {e.check_name for e in evaluations if not e.passed}
-    assert failed == {"unique_combination_of_columns_fct_tiktok_video_daily_item_id__snapshot_date"}
+    failed = [e for e in evaluations if not e.passed]
+    assert [e.check_name for e in failed] == ["keys_unique_not_null__fct_tiktok_video_daily"]
+    # every check result names its rule, severity and runbook section (from the test's meta in the manifest)
+    meta = {key: value.value for key, value in failed[0].metadata.items()}
+    assert (meta["rule_id"], meta["severity"], meta["runbook"]) == (
+        "keys_unique_not_null",
+        "ERROR",
+        "docs/runbook.md#keys-unique-not-null",
+    )
+    assert meta["dagster_dbt/failed_row_count"] == 1
+    for evaluation in evaluations:
+        rule_id = evaluation.metadata["rule_id"].value
+        assert evaluation.check_name == f"{rule_id}__{evaluation.asset_key.to_user_string()}"

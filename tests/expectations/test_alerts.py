@@ -195,6 +195,19 @@ def test_missing_metadata_falls_back_to_the_check_and_a_generic_runbook_section(
     assert accounts.runbook_url == "docs/runbook.md#all-accounts-fetched"
 
 
+@pytest.mark.parametrize(
+    "check_name",
+    ["not_null_fct_tiktok_comments_comment_id", "accepted_range_fct_tiktok_video_daily_share__1__0", "unique_x"],
+)
+def test_the_rule_comes_from_the_metadata_never_from_the_check_name(check_name: str) -> None:
+    guessed = Alert.from_check(asset_key="a", check_name=check_name, metadata={}, evaluation_id="r:1")
+    assert guessed.rule_id == check_name and guessed.runbook_url.endswith(f"#{FALLBACK_ANCHOR}")
+    named = Alert.from_check(
+        asset_key="a", check_name=check_name, metadata={"rule_id": "counts_not_negative"}, evaluation_id="r:2"
+    )
+    assert named.rule_id == "counts_not_negative" and named.runbook_url == "docs/runbook.md#counts-not-negative"
+
+
 def test_every_rule_has_a_runbook_section_under_its_anchor() -> None:
     runbook = (REPO / "docs" / "runbook.md").read_text()
     anchors = re.findall(r'<a id="([a-z0-9-]+)"></a>', runbook)

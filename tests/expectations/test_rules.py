@@ -15,20 +15,36 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from sqlalchemy.engine import URL
 
 from expectations import custom
-from expectations.datasets import DATASETS, SUITES_DIR, load_partition, suite_rule_ids
+from expectations.datasets import DATASETS, SUITES_DIR, partition_sql, suite_rule_ids
 from expectations.rules import RULES, SUITE_RULE_IDS
 from expectations.runner import (
     HISTORY_LIMIT,
     SuiteResult,
     load_suite,
-    validate_duckdb_mart,
     validate_frame,
+    validate_in_warehouse,
     validate_raw,
 )
 
 D = date(2026, 11, 12)
+
+
+def load_partition(dataset: str, partition: date, warehouse: Path, data_dir: Path) -> pd.DataFrame:
+    """The rows a partition's SQL selects, as a frame: to look at what a suite is given."""
+    raw = DATASETS[dataset].layer == "raw"
+    with duckdb.connect(":memory:" if raw else str(warehouse), read_only=not raw) as con:
+        return con.execute(partition_sql(dataset, partition, data_dir)).df()
+
+
+def validate_duckdb_mart(dataset: str, partition: date, warehouse: Path, **options: object) -> SuiteResult:
+    """Validate a mart partition inside a DuckDB file, as the warehouse resource does."""
+    url = URL.create("duckdb", database=str(warehouse), query={"access_mode": "read_only"})
+    return validate_in_warehouse(dataset, partition, url, **options)  # type: ignore[arg-type]
+
+
 DAY = pd.Timestamp(D)
 PREVIOUS = pd.Timestamp(D - timedelta(days=1))
 ITEM_1, ITEM_2, ITEM_3 = "7300000000000000001", "7300000000000000002", "7300000000000000003"
@@ -204,28 +220,120 @@ def retention() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def activity_hourly() -> pd.DataFrame:
-    active = [0] * 6 + [10] * 18
+# raw datasets: the rows the loaders read from the landing files of D (the newest complete fetch per account)
+
+_RAW_ACCOUNT_COUNTS = (
+    "profile_views",
+    "likes",
+    "comments",
+    "shares",
+    "engaged_audience",
+    "bio_link_clicks",
+    "email_clicks",
+    "address_clicks",
+    "phone_number_clicks",
+    "app_download_clicks",
+    "lead_submissions",
+)
+
+
+def raw_account() -> pd.DataFrame:
+    def day(business_id, metric_date, followers):
+        return {
+            "business_id": business_id,
+            "metric_date": metric_date,
+            "video_views": 500,
+            "unique_video_views": 300,
+            **dict.fromkeys(_RAW_ACCOUNT_COUNTS, 2),
+            "followers_count": followers,
+            "daily_new_followers": 5,
+            "daily_lost_followers": 1,
+            "daily_net_followers": 4,
+            "profile_followers_count": followers,
+            "profile_following_count": 10,
+            "profile_total_likes": 900,
+            "profile_videos_count": 12,
+            "fetch_id": f"f_{business_id}",
+        }
+
+    return pd.DataFrame(
+        [day(account, metric_date, followers) for account, followers in (("acct_a", 5000), ("acct_b", 50))
+         for metric_date in (PREVIOUS, DAY)]
+    )  # fmt: skip
+
+
+def raw_account_audience() -> pd.DataFrame:
+    buckets = [("age", "18-24", 0.4), ("age", "25-34", 0.6), ("gender", "Female", 0.5), ("gender", "Male", 0.5)]
+    return pd.DataFrame(
+        [
+            {
+                "business_id": "acct_a",
+                "dimension": dimension,
+                "dimension_value": value,
+                "share": share,
+                "followers_count": 5000,
+                "fetch_id": "f_acct_a",
+            }
+            for dimension, value, share in buckets
+        ]
+    )
+
+
+def raw_videos() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "business_id": "acct_a",
-            "activity_date": DAY,
-            "hour_utc": range(24),
-            "active_followers": active,
-            "share_of_day": [value / sum(active) for value in active],
+            "item_id": [ITEM_1, ITEM_2, ITEM_3],
+            "video_duration": [30.0, 12.5, 60.0],
+            "video_views": [1000, 200, 50],
+            "reach": pd.array([800, 150, None], dtype="Int64"),
+            "likes": [100, 20, 1],
+            "comments": [5, 0, 0],
+            "shares": [3, 1, 0],
+            "favorites": [7, 0, 0],
+            "total_time_watched": [5000.0, 900.0, None],
+            "average_time_watched": [5.0, 4.5, None],
+            "full_video_watched_rate": [0.3, 0.25, None],
+            "new_followers": [2, 0, 0],
+            "profile_views": [30, 2, 0],
+            **{
+                name: pd.array([1, 0, None], dtype="Int64")
+                for name in (
+                    "website_clicks",
+                    "phone_number_clicks",
+                    "lead_submissions",
+                    "app_download_clicks",
+                    "email_clicks",
+                    "address_clicks",
+                )
+            },
+            "fetch_id": "f_acct_a",
         }
     )
 
 
-def comments() -> pd.DataFrame:
+def raw_video_breakdowns() -> pd.DataFrame:
+    entries = [
+        ("impression_sources", "For You", 0.9),
+        ("impression_sources", "Follow", 0.1),
+        ("audience_genders", "Female", 0.6),
+        ("audience_genders", "Male", 0.4),
+        ("video_view_retention", "0", 1.0),
+        ("video_view_retention", "1", 0.7),
+    ]
     return pd.DataFrame(
-        {
-            "comment_id": ["c1", "c2", "c3"],
-            "item_id": ITEM_1,
-            "business_id": "acct_a",
-            "likes": [0, 5, 2],
-            "reply_count": [1, 0, 0],
-        }
+        [
+            {
+                "business_id": "acct_a",
+                "item_id": item,
+                "breakdown": breakdown,
+                "entry_key": key,
+                "share": share,
+                "fetch_id": "f_acct_a",
+            }
+            for item in (ITEM_1, ITEM_2)
+            for breakdown, key, share in entries
+        ]
     )
 
 
@@ -236,8 +344,10 @@ CLEAN: dict[str, Callable[[], pd.DataFrame]] = {
     "fct_tiktok_video_daily": video_daily,
     "fct_tiktok_video_audience": video_audience,
     "fct_tiktok_video_retention": retention,
-    "fct_tiktok_audience_activity_hourly": activity_hourly,
-    "fct_tiktok_comments": comments,
+    "raw_tiktok_account": raw_account,
+    "raw_tiktok_account_audience": raw_account_audience,
+    "raw_tiktok_videos": raw_videos,
+    "raw_tiktok_video_breakdowns": raw_video_breakdowns,
 }
 
 
@@ -265,19 +375,27 @@ DAY_KEY = D.isoformat()
 VIOLATIONS = [
     pytest.param(
         "share_in_unit_interval",
-        "fct_tiktok_video_daily",
+        "raw_tiktok_videos",
         lambda f: _set(f, where(f, item_id=ITEM_2), full_video_watched_rate=1.2),
         1,
-        [{"item_id": ITEM_2, "snapshot_date": DAY_KEY}],
+        [{"business_id": "acct_a", "item_id": ITEM_2}],
         id="share_in_unit_interval",
     ),
     pytest.param(
         "share_in_unit_interval",
-        "fct_tiktok_audience_activity_hourly",
-        lambda f: _set(f, where(f, hour_utc=7), share_of_day=5.5),
+        "raw_tiktok_video_breakdowns",
+        lambda f: _set(f, where(f, item_id=ITEM_1, entry_key="For You"), share=1.35),
         1,
-        [{"business_id": "acct_a", "activity_date": DAY_KEY, "hour_utc": 7}],
-        id="share_in_unit_interval-hourly",
+        [{"item_id": ITEM_1, "breakdown": "impression_sources", "entry_key": "For You"}],
+        id="share_in_unit_interval-breakdowns",
+    ),
+    pytest.param(
+        "share_in_unit_interval",
+        "raw_tiktok_account_audience",
+        lambda f: _set(f, where(f, dimension_value="Female"), share=50.0),
+        1,
+        [{"business_id": "acct_a", "dimension": "gender", "dimension_value": "Female"}],
+        id="share_in_unit_interval-account-audience",
     ),
     pytest.param(
         "distribution_sums_to_one",
@@ -311,6 +429,17 @@ VIOLATIONS = [
             for v in ("US", "DE")
         ],
         id="top_list_sums_at_most_one",
+    ),
+    pytest.param(
+        "audience_needs_100_followers",
+        "raw_tiktok_account_audience",
+        lambda f: f.assign(followers_count=99),
+        4,
+        [
+            {"business_id": "acct_a", "dimension": d, "dimension_value": v}
+            for d, v in (("age", "18-24"), ("age", "25-34"), ("gender", "Female"), ("gender", "Male"))
+        ],
+        id="audience_needs_100_followers-raw",
     ),
     pytest.param(
         "audience_needs_100_followers",
@@ -365,11 +494,19 @@ VIOLATIONS = [
     ),
     pytest.param(
         "counts_not_negative",
-        "fct_tiktok_comments",
-        lambda f: _set(f, where(f, comment_id="c2"), likes=-1),
+        "raw_tiktok_videos",
+        lambda f: _set(f, where(f, item_id=ITEM_2), likes=-3),
         1,
-        [{"comment_id": "c2"}],
+        [{"business_id": "acct_a", "item_id": ITEM_2}],
         id="counts_not_negative",
+    ),
+    pytest.param(
+        "counts_not_negative",
+        "raw_tiktok_account",
+        lambda f: _set(f, where(f, business_id="acct_b", metric_date=DAY), profile_followers_count=-1),
+        1,
+        [{"business_id": "acct_b", "metric_date": DAY_KEY}],
+        id="counts_not_negative-account",
     ),
     pytest.param(
         "reach_within_views",
@@ -381,6 +518,14 @@ VIOLATIONS = [
     ),
     pytest.param(
         "reach_within_views",
+        "raw_tiktok_videos",
+        lambda f: _set(f, where(f, item_id=ITEM_1), reach=2010),
+        1,
+        [{"business_id": "acct_a", "item_id": ITEM_1}],
+        id="reach_within_views-raw",
+    ),
+    pytest.param(
+        "reach_within_views",
         "fct_tiktok_account_daily",
         lambda f: _set(f, where(f, business_id="acct_b", metric_date=DAY), unique_video_views=501),
         1,
@@ -389,18 +534,26 @@ VIOLATIONS = [
     ),
     pytest.param(
         "keys_unique_not_null",
-        "fct_tiktok_video_retention",
-        _duplicate_first_row,
+        "raw_tiktok_videos",
+        _duplicate_first_row,  # a post listed twice in the newest fetch: caught before staging de-duplicates it
         2,
-        [{"item_id": ITEM_1, "snapshot_date": DAY_KEY, "video_second": 0}] * 2,
+        [{"business_id": "acct_a", "item_id": ITEM_1}] * 2,
         id="keys_unique_not_null",
     ),
     pytest.param(
         "keys_unique_not_null",
-        "fct_tiktok_comments",
-        lambda f: _set(f, where(f, comment_id="c3"), comment_id=None),
+        "raw_tiktok_account",
+        _duplicate_first_row,
+        2,
+        [{"business_id": "acct_a", "metric_date": PREVIOUS.date().isoformat()}] * 2,
+        id="keys_unique_not_null-account-day",
+    ),
+    pytest.param(
+        "keys_unique_not_null",
+        "raw_tiktok_video_breakdowns",
+        lambda f: _set(f, where(f, item_id=ITEM_2, entry_key="Male"), entry_key=None),
         1,
-        [{"comment_id": None}],
+        [{"item_id": ITEM_2, "breakdown": "audience_genders", "entry_key": None}],
         id="keys_unique_not_null-null",
     ),
     pytest.param(
@@ -466,30 +619,23 @@ def test_every_suite_rule_has_a_violation_case() -> None:
 
 def test_account_daily_judges_only_the_partition_day(docs_dir: Path) -> None:
     """D-1 rows are in the batch for the follower-total rule only; their own problems belong to partition D-1."""
-    frame = _set(account_daily(), pd.Series([True, False, False, False]), likes=-5, net_followers=99)
+    frame = _set(account_daily(), pd.Series([True, False, False, False]), unique_video_views=9999, net_followers=99)
     result = check("fct_tiktok_account_daily", frame, docs_dir)
     assert result.success, [(o.rule_id, o.sample_keys) for o in result.failures]
 
 
 def test_sample_keys_are_capped_at_ten(docs_dir: Path) -> None:
-    frame = pd.DataFrame(
-        {
-            "comment_id": [f"c{i}" for i in range(25)],
-            "item_id": ITEM_1,
-            "business_id": "a",
-            "likes": -1,
-            "reply_count": 0,
-        }
-    )
-    (outcome,) = check("fct_tiktok_comments", frame, docs_dir).failures
+    posts = pd.concat([raw_videos().iloc[[0]]] * 25, ignore_index=True)
+    frame = posts.assign(item_id=[f"{7300000000000000100 + i}" for i in range(25)], likes=-1)
+    (outcome,) = check("raw_tiktok_videos", frame, docs_dir).failures
     assert outcome.unexpected_count == 25
-    assert len(outcome.sample_keys) == 10 and set(outcome.sample_keys[0]) == {"comment_id"}
+    assert len(outcome.sample_keys) == 10 and set(outcome.sample_keys[0]) == {"business_id", "item_id"}
 
 
 def test_a_missing_column_fails_loudly(docs_dir: Path) -> None:
-    result = check("fct_tiktok_comments", comments().drop(columns="reply_count"), docs_dir)
+    result = check("raw_tiktok_videos", raw_videos().drop(columns="favorites"), docs_dir)
     (outcome,) = result.failures
-    assert outcome.rule_id == "counts_not_negative" and outcome.columns == ("reply_count",)
+    assert outcome.rule_id == "counts_not_negative" and outcome.columns == ("favorites",)
     assert outcome.exception and result.blocking
 
 
@@ -675,16 +821,16 @@ def test_data_docs_are_written_and_history_stays_bounded(tmp_path: Path) -> None
     docs = tmp_path / "quality"
     pages = []
     for n in range(HISTORY_LIMIT + 5):
-        frame = comments() if n != 2 else _set(comments(), where(comments(), comment_id="c1"), likes=-1)
-        result = validate_frame("fct_tiktok_comments", frame, D + timedelta(days=n), docs)
+        frame = raw_videos() if n != 2 else _set(raw_videos(), where(raw_videos(), item_id=ITEM_1), likes=-1)
+        result = validate_frame("raw_tiktok_videos", frame, D + timedelta(days=n), docs)
         assert result.docs_page is not None and result.docs_page.exists()
         pages.append(result.docs_page)
 
     index = docs / "data_docs" / "local_site" / "index.html"
     assert index.exists() and result.docs_index == index.resolve()
-    assert "fct_tiktok_comments" in index.read_text()
-    assert len(list((docs / "validations" / "fct_tiktok_comments").rglob("*.json"))) == HISTORY_LIMIT
-    site_pages = list((docs / "data_docs" / "local_site" / "validations" / "fct_tiktok_comments").rglob("*.html"))
+    assert "raw_tiktok_videos" in index.read_text()
+    assert len(list((docs / "validations" / "raw_tiktok_videos").rglob("*.json"))) == HISTORY_LIMIT
+    site_pages = list((docs / "data_docs" / "local_site" / "validations" / "raw_tiktok_videos").rglob("*.html"))
     assert len(site_pages) == HISTORY_LIMIT
     assert not pages[0].exists() and all(page.exists() for page in pages[-HISTORY_LIMIT:])
     suite_pages = {page.stem for page in (docs / "data_docs" / "local_site" / "expectations").glob("*.html")}

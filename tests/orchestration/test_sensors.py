@@ -63,19 +63,39 @@ def clean_videos() -> Iterator[Any]:
     )
 
 
+DBT_CHECK = "references_resolve__fct_tiktok_account_daily"
+
+
 @dg.asset(
     name="fct_tiktok_account_daily",
     partitions_def=daily,
-    check_specs=[dg.AssetCheckSpec("assert_account_daily_net_is_new_minus_lost", asset="fct_tiktok_account_daily")],
+    check_specs=[
+        dg.AssetCheckSpec(DBT_CHECK, asset="fct_tiktok_account_daily"),
+        dg.AssetCheckSpec("assert_something_new", asset="fct_tiktok_account_daily"),
+    ],
 )
 def account_daily_like_dbt() -> Iterator[Any]:
-    """What dagster-dbt reports for a failed dbt test: no rule metadata, dbt's failure count."""
+    """What the dbt asset reports for failed dbt tests: dbt's failure count, and the rule of a test that has one
+    (added from its meta in the manifest); a test without a rule id carries none."""
     yield dg.MaterializeResult()
     yield dg.AssetCheckResult(
-        check_name="assert_account_daily_net_is_new_minus_lost",
+        check_name=DBT_CHECK,
         passed=False,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"status": "fail", "dagster_dbt/failed_row_count": 2},
+        metadata={
+            "status": "warn",
+            "dagster_dbt/failed_row_count": 2,
+            "unique_id": f"test.tiktok.{DBT_CHECK}.0123456789",
+            "rule_id": "references_resolve",
+            "severity": "WARN",
+            "runbook": "docs/runbook.md#references-resolve",
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name="assert_something_new",
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"status": "fail", "dagster_dbt/failed_row_count": 1},
     )
 
 
@@ -284,22 +304,26 @@ def test_without_a_webhook_alerts_are_appended_to_alerts_jsonl_once(
     assert "alerts.jsonl" in message
 
 
-def test_a_dbt_test_failure_without_rule_metadata_falls_back_gracefully(
+def test_dbt_test_failures_alert_under_their_rule_or_else_their_own_name(
     instance: dg.DagsterInstance, data_dir: Path
 ) -> None:
     materialize(instance, account_daily_like_dbt)
 
     tick(quality_alert_sensor, instance, None)
 
-    [line] = (data_dir / "alerts.jsonl").read_text().splitlines()
-    alert = json.loads(line)
-    assert alert["check_name"] == "assert_account_daily_net_is_new_minus_lost"
-    assert alert["rule_id"] == "follower_net_is_new_minus_lost"
-    assert alert["severity"] == "WARN" and alert["offending_count"] == 2
-    assert alert["summary"] == (
-        "[WARN] fct_tiktok_account_daily 2026-11-17: follower_net_is_new_minus_lost \u2014 2 offending rows; "
-        "runbook: docs/runbook.md#follower-net-is-new-minus-lost"
+    alerts = {a["check_name"]: a for a in map(json.loads, (data_dir / "alerts.jsonl").read_text().splitlines())}
+    assert set(alerts) == {DBT_CHECK, "assert_something_new"}
+    ruled = alerts[DBT_CHECK]
+    assert ruled["rule_id"] == "references_resolve"
+    assert ruled["severity"] == "WARN" and ruled["offending_count"] == 2
+    assert ruled["summary"] == (
+        "[WARN] fct_tiktok_account_daily 2026-11-17: references_resolve \u2014 2 offending rows; "
+        "runbook: docs/runbook.md#references-resolve"
     )
+    # no rule metadata: no guessing from the name, the check's own name and the runbook's fallback section
+    unruled = alerts["assert_something_new"]
+    assert unruled["rule_id"] == "assert_something_new" and unruled["severity"] == "ERROR"
+    assert unruled["runbook_url"] == "docs/runbook.md#other-failed-checks"
 
 
 def test_the_first_tick_skips_failures_older_than_a_day(instance: dg.DagsterInstance, data_dir: Path) -> None:

@@ -2,6 +2,9 @@
 -- tag once in order of first use, letters of any script, [] without tags, null without a caption. A test of
 -- the macro rather than a unit test of the model, because a list fixture cannot be written for PostgreSQL
 -- in a unit test's rows. Rows returned are captions whose tags differ from the expected ones.
+-- It checks SQL logic, not data (no day's rows can change its result): tagged `sql_logic`, it runs in `make test`
+-- (tests/dbt/test_marts.py) and `dbt build`, but not in the daily dbt asset, and it is no Dagster asset check.
+{{ config(tags=['sql_logic']) }}
 -- depends_on: {{ ref('dim_tiktok_videos') }}
 
 with cases as (
