@@ -10,10 +10,15 @@ from assets.quality import quality_checks, raw_partitions_fresh
 from assets.raw import raw_assets
 from assets.report import tiktok_report
 from orchestration.resources import tiktok_source, warehouse
-from orchestration.schedules import build_daily_schedule, build_weekly_full_check_schedule
+from orchestration.schedules import (
+    build_daily_schedule,
+    build_freshness_schedule,
+    build_weekly_full_check_schedule,
+)
 from orchestration.sensors import quality_alert_sensor
 
-# The freshness check looks at the real clock across partitions: it runs on its own, not inside a day's run.
+# The freshness check looks across partitions at the time of its schedule's tick: it runs on its own, not inside a
+# day's run.
 PER_DAY = dg.AssetSelection.all() - dg.AssetSelection.checks(raw_partitions_fresh)
 
 # Every asset of these jobs has a single-run backfill policy (one policy per job, or Dagster falls back to one
@@ -56,11 +61,19 @@ full_check_job = dg.define_asset_job(
 
 WAREHOUSE = warehouse()
 
+# Every step of a run in one process: Great Expectations (some 6-7 s to import) and dbt's manifest load once per
+# run, not once per step. Steps ran one at a time already (the pools, dagster.yaml); the trade-off is in
+# docs/decisions.md ("One process per run").
 defs = dg.Definitions(
+    executor=dg.in_process_executor,
     assets=[*raw_assets, tiktok_dbt_models, tiktok_marts_for_bi, tiktok_report],
     asset_checks=[*quality_checks, raw_partitions_fresh],
     jobs=[raw_ingestion_job, dbt_job, daily_job, freshness_job, full_check_job],
-    schedules=[build_daily_schedule(daily_job), build_weekly_full_check_schedule(full_check_job)],
+    schedules=[
+        build_daily_schedule(daily_job),
+        build_freshness_schedule(freshness_job),
+        build_weekly_full_check_schedule(full_check_job),
+    ],
     sensors=[quality_alert_sensor],
     resources={
         "tiktok": tiktok_source(),
