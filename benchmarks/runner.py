@@ -195,9 +195,8 @@ def history(run: Run, h: Workload) -> None:
         (run.root / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         instance = dg.DagsterInstance.local_temp(str(run.root / "dagster"))
         with open(run.root / "dagster_dbt.log", "w") as dbt_log, redirect_stdout(dbt_log):
-            dagster_fetch = sum(steps.land_dagster(url, day, instance) for day in dagster_days)
-            dagster_dbt = steps.dbt_dagster(dagster_days[0], dagster_days[-1], instance)
-        dagster_total, plain_total = dagster_fetch + dagster_dbt, plain_fetch + plain_dbt
+            dagster_total = steps.backfill_dagster(url, dagster_days[0], dagster_days[-1], instance)
+        plain_total = plain_fetch + plain_dbt
         run.progress(f"history: 30 days as a plain script {plain_total:.0f} s, through Dagster {dagster_total:.0f} s")
         after_365 = steps.day_run(last_day, data_dir, url)
     run.progress(f"history: the day after 365 days: {_day_text(after_365)}")
@@ -220,20 +219,26 @@ def history(run: Run, h: Workload) -> None:
             "30-day backfill through Dagster / plain script",
             ratio(dagster_total, plain_total),
             GOALS[4],
-            detail=f"Dagster {dagster_total:.1f} s (fetch {dagster_fetch:.1f}, dbt {dagster_dbt:.1f}), plain "
+            detail=f"Dagster {dagster_total:.1f} s (one run: raw assets day by day, then one dbt build), plain "
             f"{plain_total:.1f} s (fetch {plain_fetch:.1f}, dbt {plain_dbt:.1f}): {per_partition:.2f} s a partition; "
             f"{h.accounts} accounts x {h.posts} posts, {plain_days[0]} on",
         )
     )
-    checks, build = after_365["checks"].seconds, after_365["dbt"].seconds
+
+    def checks_and_build(day: dict[str, steps.StepResult]) -> tuple[float, float]:
+        # every check is counted: the GX suites and dbt's data tests; the build is dbt's models
+        return day["checks"].seconds + day["dbt tests"].seconds, day["dbt"].seconds
+
+    checks, build = checks_and_build(after_365)
     run.figures.append(
         Figure(
             6,
             "all checks of a day / that day's dbt build",
             ratio(checks, build),
             GOALS[6],
-            detail=f"checks {checks:.1f} s, dbt build {build:.1f} s, the day after 365 days (after 7 days: "
-            f"{ratio(after_7['checks'].seconds, after_7['dbt'].seconds):.2f}x)",
+            detail=f"checks {checks:.1f} s (GX {after_365['checks'].seconds:.1f} s, dbt data tests "
+            f"{after_365['dbt tests'].seconds:.1f} s), dbt models {build:.1f} s, the day after 365 days (after 7 "
+            f"days: {ratio(*checks_and_build(after_7)):.2f}x)",
         )
     )
 

@@ -84,28 +84,6 @@ def land_plain(url: str, day: date, streams: tuple[str, ...] = ("account", "vide
     return time.perf_counter() - started
 
 
-def land_dagster(url: str, day: date, instance) -> float:  # noqa: ANN001 - a DagsterInstance
-    """One day of the raw assets materialised by Dagster, one run per partition as a backfill does; seconds."""
-    import dagster as dg
-
-    from assets.raw import raw_assets
-    from assets.resources import TikTokSource
-
-    set_clock(url, day)
-    started = time.perf_counter()
-    result = dg.materialize(
-        raw_assets,
-        partition_key=day.isoformat(),
-        instance=instance,
-        resources={"tiktok": TikTokSource(simulator_url=url)},
-        raise_on_error=False,
-        run_config=QUIET,
-    )
-    if not result.success:
-        raise RuntimeError(f"Dagster landing of {day} failed")
-    return time.perf_counter() - started
-
-
 # ---------------------------------------------------------------- dbt
 
 
@@ -115,39 +93,47 @@ def dbt_window(first: date, last: date) -> dict[str, str]:
 
 
 def dbt(data_dir: Path, first: date, last: date, command: str = "build") -> StepResult:
-    """`dbt build` (or `run`) of a partition range as a plain child process, as the dbt asset calls it."""
+    """`dbt build` (or `run`, or `test`) of a partition range as a plain child process, leaving out what the dbt
+    asset leaves out (unit tests and SQL-logic tests)."""
+    from assets.dbt import BUILD_EXCLUSIONS
+
     executable = str(Path(sys.executable).parent / "dbt")
     args = [
         executable, command, "--project-dir", str(DBT_PROJECT),
         "--profiles-dir", str(DBT_PROJECT), "--target-path", str(data_dir / "dbt_target"),
         "--log-path", str(data_dir / "dbt_logs"), "--quiet",
+        *(BUILD_EXCLUSIONS if command != "run" else []),
     ]  # fmt: skip
     return run_child(args, env={"TIKTOK_DATA_DIR": str(data_dir), **dbt_window(first, last)})
 
 
-def dbt_dagster(first: date, last: date, instance) -> float:  # noqa: ANN001 - a DagsterInstance
-    """The dbt asset over a partition range in one run (its single-run backfill policy); seconds."""
+def backfill_dagster(url: str, first: date, last: date, instance) -> float:  # noqa: ANN001 - a DagsterInstance
+    """A backfill of the raw assets and the dbt asset over a partition range, launched as the UI launches it: ONE
+    run (every asset's single-run backfill policy), in which the raw steps land the days one after another and
+    dbt builds the range once; seconds. The simulator's clock follows the raw step to each day's fetch time."""
     import dagster as dg
 
     from assets.dbt import dbt_cli, tiktok_dbt_models
+    from assets.raw import raw_assets
+    from assets.resources import TikTokSource
     from assets.warehouse import Warehouse
 
     warehouse = Warehouse.from_env()
-
+    set_clock(url, last)
     started = time.perf_counter()
     result = dg.materialize(
-        [tiktok_dbt_models],
+        [*raw_assets, tiktok_dbt_models],
         instance=instance,
         tags={
             "dagster/asset_partition_range_start": first.isoformat(),
             "dagster/asset_partition_range_end": last.isoformat(),
         },
-        resources={"dbt": dbt_cli(warehouse), "warehouse": warehouse},
+        resources={"tiktok": TikTokSource(simulator_url=url), "dbt": dbt_cli(warehouse), "warehouse": warehouse},
         raise_on_error=False,
         run_config=QUIET,
     )
     if not result.success:
-        raise RuntimeError(f"Dagster dbt backfill {first}..{last} failed")
+        raise RuntimeError(f"Dagster backfill {first}..{last} failed")
     return time.perf_counter() - started
 
 
@@ -195,10 +181,12 @@ def child(step: str, day: date, data_dir: Path, url: str | None = None) -> StepR
 
 
 def day_run(day: date, data_dir: Path, url: str) -> dict[str, StepResult]:
-    """One day's full run, step by step, each in its own process: ingest, dbt, checks."""
+    """One day's full run, step by step, each in its own process: ingest, the dbt models, the dbt data tests, the
+    Great Expectations checks (raw and marts)."""
     set_clock(url, day)
     return {
         "ingest": child("ingest", day, data_dir, url),
-        "dbt": dbt(data_dir, day, day),
+        "dbt": dbt(data_dir, day, day, "run"),
+        "dbt tests": dbt(data_dir, day, day, "test"),
         "checks": child("checks", day, data_dir),
     }
