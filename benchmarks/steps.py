@@ -68,11 +68,14 @@ def data_calls(url: str) -> tuple[int, int]:
 # ---------------------------------------------------------------- landing
 
 
-def land_plain(url: str, day: date, streams: tuple[str, ...] = ("account", "videos", "comments")) -> float:
-    """One day of every stream for every account through the fetcher, without Dagster; seconds."""
+def land_plain(
+    url: str, day: date, streams: tuple[str, ...] = ("account", "videos", "comments"), clock: date | None = None
+) -> float:
+    """One day of every stream for every account through the fetcher, without Dagster, fetched at `clock`'s fetch
+    time (default: the day's own, as the daily run fetches it); seconds."""
     from assets.resources import TikTokSource
 
-    set_clock(url, day)
+    set_clock(url, clock or day)
     started = time.perf_counter()
     with TikTokSource(simulator_url=url).open_session(log) as session:
         for stream in streams:
