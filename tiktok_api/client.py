@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +34,13 @@ log = logging.getLogger("tiktok_api.client")
 EXPIRY_SKEW_SECONDS = 60.0  # refresh a little early so a call does not land just after expiry
 RATE_LIMIT_JITTER = 0.10  # up to 10% on top of the 40100 penalty wait, so workers do not return in step
 MAX_CURSOR_STALLS = 2  # has_more with a cursor that does not move: re-ask once, then give up
+MAX_EXACT_FLOAT = 2**53  # a JSON number parsed as a float holds an id's digits exactly up to here only
+
+
+class ContractError(TikTokError):
+    """A success envelope (code 0) whose content breaks the API contract: no ``data``, NaN in the body, a cursor
+    that does not advance, has_more for ever. Asking again gets the same answer, so nothing is retried: the
+    account fails now with the reason (what did arrive lands marked incomplete)."""
 
 
 @dataclass
@@ -95,19 +104,133 @@ def _encode_params(params: Mapping[str, Any]) -> dict[str, str]:
     return encoded
 
 
-def _parse_envelope(text: str) -> dict[str, Any] | None:
-    """The envelope, or None when the body is not a JSON object with an int ``code`` (proxy page, cut)."""
+def _parse_envelope(text: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The envelope, or None when the body is not a JSON object with an int ``code`` (proxy page, cut), and the
+    non-finite constants (NaN, Infinity, -Infinity) the body holds: Python reads them, JSON does not allow them."""
+    constants: list[str] = []
+
+    def constant(name: str) -> float:
+        constants.append(name)
+        return float(name)
+
     try:
-        envelope = json.loads(text)
+        envelope = json.loads(text, parse_constant=constant)
     except ValueError:
-        return None
+        return None, constants
     if not isinstance(envelope, dict) or type(envelope.get("code")) is not int:
-        return None
-    return envelope
+        return None, constants
+    return envelope, constants
 
 
-def _is_true(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
+def id_text(value: Any) -> str:
+    """An id (item_id, comment_id, ...) as its exact decimal text, whether it came as a JSON string or number.
+
+    Python's json reads an integer literal as an int, exact at any size; a number with a fraction or exponent is
+    a float, exact only up to 2**53, beyond which its digits are lost: ValueError, as for booleans and the rest.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_EXACT_FLOAT:
+        return str(int(value))
+    raise ValueError(f"{value!r} ({type(value).__name__}) cannot be read as the exact decimal text of an id")
+
+
+def _normalise_ids(item: dict[str, Any]) -> None:
+    """The item's id fields (and its inline replies') as decimal text, in place; ValueError names the field."""
+    for key in contract.ID_FIELDS:
+        if item.get(key) is not None:
+            try:
+                item[key] = id_text(item[key])
+            except ValueError as exc:
+                raise ValueError(f"{key} {exc}") from None
+    for reply in item.get("reply_list") or ():
+        if isinstance(reply, dict):
+            _normalise_ids(reply)
+
+
+# The record of each data endpoint's `data` in tiktok_api/raw_schema.py.
+_DATA_RECORDS = {
+    contract.BUSINESS_GET: "account",
+    contract.VIDEO_LIST: "videos",
+    contract.COMMENT_LIST: "comments",
+    contract.COMMENT_REPLY_LIST: "comments",
+}
+_INT64 = 2**63
+_INTEGER_TEXT = re.compile(r"\s*[-+]?\d+\s*")
+
+
+def _fits(value: Any, kind: str) -> bool:
+    """Whether a non-null value can be read as a raw_schema scalar by every typed reader of the raw layer (dbt on
+    DuckDB and PostgreSQL): numbers as numbers or their text, booleans as true/false, dates as YYYY-MM-DD."""
+    if kind == "text":
+        return True
+    if kind in ("bigint", "integer"):
+        if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value):
+            value = int(value)
+        return isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64
+    if kind == "double":
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                return False
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if kind == "boolean":
+        return isinstance(value, bool) or (isinstance(value, str) and value.lower() in ("true", "false"))
+    if kind == "date":
+        try:
+            return isinstance(value, str) and len(value) == 10 and bool(date.fromisoformat(value))
+        except ValueError:
+            return False
+    return True
+
+
+def _shape_error(value: Any, record: str, path: str) -> str | None:
+    """Where a record breaks the raw schema's shape (a list that is no list of objects, a count that is no
+    number, an impossible date), as a sentence; None when every typed reader can read it. Unknown fields pass."""
+    from tiktok_api import raw_schema  # here: raw_schema -> landing -> this module
+
+    if not isinstance(value, dict):
+        return f"{path or 'data'} is a {type(value).__name__}, not an object"
+    for name, kind in raw_schema.record_fields(record):
+        field_value = value.get(name)
+        where = f"{path}.{name}" if path else f"data.{name}"
+        if field_value is None:
+            continue
+        if kind.startswith("list:"):
+            if not isinstance(field_value, list):
+                return f"{where} is a {type(field_value).__name__}, not a list"
+            for index, entry in enumerate(field_value):
+                problem = (
+                    None if entry is None else _shape_error(entry, kind.removeprefix("list:"), f"{where}[{index}]")
+                )
+                if problem:
+                    return problem
+        elif not _fits(field_value, kind):
+            shown = repr(field_value)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            return f"{where} is {shown} ({type(field_value).__name__}), which no reader can take as {kind}"
+    return None
+
+
+def _has_more(value: Any) -> bool | None:
+    """has_more as a bool (true/false, or their strings); None when it is missing or anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _cursor(value: Any) -> int | None:
+    """The answer's cursor as a non-negative int (an int, or its digits as a string); None when it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def _field_list(fields: Sequence[str]) -> list[str]:
@@ -191,7 +314,11 @@ class TikTokClient:
             "start_date": start_date,
             "end_date": end_date,
         }
-        page = self._request_data(business_id, contract.BUSINESS_GET, params, result)
+        try:
+            page = self._request_data(business_id, contract.BUSINESS_GET, params, result)
+        except TikTokError as error:
+            error.partial = result  # the calls it cost; no page arrived that could land
+            raise
         result.pages.append(page)
         result.records.append(page.data)
         return result
@@ -491,7 +618,7 @@ class TikTokClient:
         result.bytes += len(raw)
         text = response.text
         status = response.status_code
-        envelope = _parse_envelope(text)
+        envelope, constants = _parse_envelope(text)
         if envelope is None:
             # No body excerpt: a token answer cut short could still hold a token.
             kind = response.headers.get("content-type", "unknown type")
@@ -508,6 +635,8 @@ class TikTokClient:
             message = str(envelope.get("message") or "no message")
             raise error_for(code, message, request_id=request_id, http_status=status, **where)
         data = envelope.get("data")
+        if endpoint in contract.DATA_ENDPOINTS and 200 <= status < 300:
+            self._check_success_envelope(envelope, constants, request_id, where)
         if not 200 <= status < 300 or not isinstance(data, dict | None):
             raise TransientError(
                 None,
@@ -527,6 +656,46 @@ class TikTokClient:
             data=data or {},
         )
 
+    @staticmethod
+    def _check_success_envelope(
+        envelope: dict[str, Any], constants: list[str], request_id: str | None, where: dict[str, Any]
+    ) -> None:
+        """A data endpoint's code-0 answer must carry a JSON object as ``data`` and only finite numbers.
+
+        Without data there is nothing to land, and "no data" must not pass for "not published yet" (which is
+        retried for ever): the account fails with this reason. NaN and Infinity are not JSON (RFC 8259): PostgreSQL
+        refuses them in jsonb and a typed DuckDB read of a partition stops on them, for every account of the day, so
+        such a page is refused here and never landed. So is a page whose known fields do not fit the raw schema
+        (tiktok_api/raw_schema.py: a list that is no list, "many" as a count, "2026-02-30" as a date). Tolerated:
+        numbers sent as their text ("12"), unknown fields, nulls.
+        """
+        data = envelope.get("data")
+        if not isinstance(data, dict):
+            what = "missing" if "data" not in envelope else "null" if data is None else f"a {type(data).__name__}"
+            raise ContractError(
+                None,
+                f"answered OK (code 0) without data: data is {what}, not an object",
+                request_id=request_id,
+                **where,
+            )
+        if constants:
+            raise ContractError(
+                None,
+                f"the answer holds {', '.join(sorted(set(constants)))}, which JSON does not allow "
+                "(a count or share must be a finite number); the page is not landed",
+                request_id=request_id,
+                **where,
+            )
+        problem = _shape_error(data, _DATA_RECORDS[where["endpoint"]], "")
+        if problem:
+            raise ContractError(
+                None,
+                f"the answer does not fit the contract: {problem}; the page is not landed (the typed readers of "
+                "the raw layer would stop on it for every account)",
+                request_id=request_id,
+                **where,
+            )
+
     def _paginate(
         self,
         result: FetchResult,
@@ -537,48 +706,106 @@ class TikTokClient:
         cursor: int | None,
         stop_before_ms: int | None = None,
     ) -> FetchResult:
-        """Follow ``has_more`` (never a short page) and the answer's ``cursor`` to the end.
+        """Follow ``has_more`` (never a short page) and the answer's ``cursor`` to the end, within the contract.
 
-        On failure the error carries what did arrive as ``error.partial``, so that it can be landed.
+        Bounds, each a ContractError naming the endpoint, the account and the reason:
+        - at most ceil(contract.LIST_MAX_RECORDS[endpoint] / max_count) + contract.PAGING_MARGIN_PAGES pages;
+        - at most contract.PAGING_MAX_IDLE_PAGES pages in a row with has_more true that bring no new record
+          (empty, or only ids already received: ids repeated across pages);
+        - the cursor must be a non-negative integer that advances (videos: epoch ms moving back in time;
+          comments: an offset moving forward); a stalled cursor is asked once more, then given up;
+        - has_more must be true or false (missing is not "the end": that would drop the rest silently).
+        Tolerated: a page larger than max_count (kept, logged), and single repeated ids (first one wins; the
+        contract says comments repeat past 500). Ids are normalised to decimal text (``id_text``).
+
+        On failure the error carries what did arrive as ``error.partial``, so that it can be landed (incomplete).
         """
+        max_count = max(1, int(params.get("max_count") or 1))
+        max_records = contract.LIST_MAX_RECORDS[result.endpoint]
+        max_pages = -(-max_records // max_count) + contract.PAGING_MARGIN_PAGES
+        backwards = result.endpoint == contract.VIDEO_LIST  # "posts published before the cursor"
+
+        def breach(page: Page, reason: str) -> ContractError:
+            return ContractError(
+                None,
+                f"paging stopped: {reason}; the fetch is incomplete",
+                endpoint=result.endpoint,
+                business_id=result.business_id,
+                request_id=page.request_id,
+            )
+
         try:
-            visited: set[str] = set()
+            visited: set[int | None] = set()
             seen_ids: set[Any] = set()
-            stalls = 0
+            stalls = idle = 0
             while True:
-                visited.add(str(cursor))
+                if len(result.pages) >= max_pages:
+                    raise breach(
+                        result.pages[-1],
+                        f"has_more is still true after {len(result.pages)} pages, the contract bound "
+                        f"(at most {max_records} records at max_count {max_count}, plus "
+                        f"{contract.PAGING_MARGIN_PAGES} pages)",
+                    )
+                visited.add(cursor)
                 page = self._request_data(result.business_id, result.endpoint, {**params, "cursor": cursor}, result)
                 result.pages.append(page)
-                items = page.data.get(list_key) or []
+                items = page.data.get(list_key)
+                items = [] if items is None else items
                 if not isinstance(items, list):
-                    raise TransientError(
-                        None,
-                        f"data.{list_key} is a {type(items).__name__}, not a list",
-                        endpoint=result.endpoint,
-                        business_id=result.business_id,
-                        request_id=page.request_id,
+                    raise breach(page, f"data.{list_key} is a {type(items).__name__}, not a list")
+                if len(items) > max_count:
+                    log.warning(
+                        "%s for account %s sent %d records on a page of max_count %d (kept; request_id=%s)",
+                        result.endpoint,
+                        result.business_id,
+                        len(items),
+                        max_count,
+                        page.request_id,
                     )
+                new = 0
                 for item in items:
+                    if isinstance(item, dict):
+                        try:
+                            _normalise_ids(item)
+                        except ValueError as exc:
+                            raise breach(page, f"a record's {exc}") from None
                     item_id = item.get(id_key) if isinstance(item, dict) else None
                     if item_id is not None:
                         if item_id in seen_ids:
                             continue  # the API repeats comments on busy posts; first occurrence wins
                         seen_ids.add(item_id)
                     result.records.append(item)
-                if not _is_true(page.data.get("has_more")):
+                    new += 1
+                has_more = _has_more(page.data.get("has_more"))
+                if has_more is None:
+                    shown = "missing" if "has_more" not in page.data else repr(page.data["has_more"])
+                    raise breach(page, f"data.has_more is {shown}, not true or false")
+                if not has_more:
                     return result
                 if stop_before_ms is not None and _published_before(items, stop_before_ms):
                     return result
-                next_cursor = page.data.get("cursor")
-                if next_cursor is None or str(next_cursor) in visited:
+                idle = 0 if new else idle + 1
+                if idle >= contract.PAGING_MAX_IDLE_PAGES:
+                    kind = (
+                        "were empty"
+                        if not items
+                        else f"held only {id_key}s already received (ids repeated across pages)"
+                    )
+                    raise breach(page, f"has_more is true but {idle} pages in a row {kind}")
+                if "cursor" not in page.data:
+                    raise breach(page, "has_more is true but data.cursor is missing")
+                next_cursor = _cursor(page.data["cursor"])
+                if next_cursor is None:
+                    raise breach(page, f"data.cursor is {page.data['cursor']!r}, not a non-negative integer")
+                advanced = cursor is None or (next_cursor < cursor if backwards else next_cursor > cursor)
+                if next_cursor in visited or not advanced:
                     stalls += 1
                     if stalls >= MAX_CURSOR_STALLS:
-                        raise TransientError(
-                            None,
-                            f"has_more is true but the cursor does not advance (stuck at {cursor!r})",
-                            endpoint=result.endpoint,
-                            business_id=result.business_id,
-                            request_id=page.request_id,
+                        direction = "back in time" if backwards else "forward"
+                        raise breach(
+                            page,
+                            f"has_more is true but the cursor does not advance (sent {cursor!r}, got back "
+                            f"{next_cursor!r}; it must move {direction})",
                         )
                     continue  # ask for the same cursor once more before giving up
                 stalls = 0

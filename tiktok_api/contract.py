@@ -215,3 +215,20 @@ COMMENT_FIELDS = (
     "status",
     "reply_list",
 )
+
+# Paging bounds. TikTok documents no total for a listing (only max_count per page and has_more/cursor), so the
+# bound is the tolerant reading: a ceiling far above any real account or post, divided by the page size sent, plus
+# a margin for the short pages the API is allowed to send. A server that keeps answering has_more=true can then
+# never keep a fetch (and the account's rate-limit budget) going for ever.
+VIDEO_LIST_MAX_RECORDS = 10_000  # posts of one account
+COMMENT_LIST_MAX_RECORDS = 100_000  # top-level comments of one post
+COMMENT_REPLY_LIST_MAX_RECORDS = 10_000  # replies to one comment
+LIST_MAX_RECORDS = {
+    VIDEO_LIST: VIDEO_LIST_MAX_RECORDS,
+    COMMENT_LIST: COMMENT_LIST_MAX_RECORDS,
+    COMMENT_REPLY_LIST: COMMENT_REPLY_LIST_MAX_RECORDS,
+}
+PAGING_MARGIN_PAGES = 10  # pages on top of max_records / max_count
+PAGING_MAX_IDLE_PAGES = 3  # pages in a row with has_more=true that bring no new record (empty, or only repeats)
+# Id fields: 19-digit ids that must stay decimal text (a JSON number is turned into its exact digits).
+ID_FIELDS = ("item_id", "comment_id", "video_id", "parent_comment_id", "business_id", "open_id")

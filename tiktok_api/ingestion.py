@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tiktok_api import contract, landing
-from tiktok_api.client import FetchResult, Page, TikTokClient
+from tiktok_api.client import FetchResult, Page, TikTokClient, id_text
 from tiktok_api.days import (
     ACCOUNT_REVISION_DAYS,
     PUBLISHED_FOR_CERTAIN,
@@ -271,7 +271,7 @@ class RawFetcher:
                 "partition first (comments are fetched only for posts whose comment count changed)"
             )
             return outcome
-        counts = {v["item_id"]: int(v.get("comments") or 0) for v in snapshot}
+        counts = {v["item_id"]: _count(v.get("comments")) for v in snapshot}
         state_path = self._state_path("comments", business_id)
         fetched = json.loads(state_path.read_text()) if state_path.exists() else {}
         # Tracked ids are global; this account's are the ones its snapshot holds (fetched by id if old).
@@ -288,7 +288,8 @@ class RawFetcher:
                 records += len(result.records)
                 for comment in result.records:
                     # reply_list holds at most 3 replies inline; fetch the rest from the reply endpoint
-                    if int(comment.get("replies") or 0) > len(comment.get("reply_list") or []):
+                    replies_count = _count(comment.get("replies"))
+                    if replies_count < 0 or replies_count > len(comment.get("reply_list") or []):
                         replies = self.client.list_replies(business_id, video_id, comment["comment_id"])
                         outcome.add(replies)
                         pages += replies.pages
@@ -331,6 +332,25 @@ class RawFetcher:
         return outcome
 
 
+def _count(value: Any) -> int:
+    """A count from a payload (an int, or its digits as text); -1 when it is no count (null is 0, as sent absent).
+
+    -1 never equals a count fetched before, so a post whose comment count cannot be read has its comments fetched
+    (and a comment whose reply count cannot be read has its replies fetched) rather than the fetch stopping.
+    """
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return -1
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return -1
+
+
 def _snapshot_skip_reason(what: str, partition: date, today: date) -> str:
     return (
         f"{what}: {partition} is more than {SNAPSHOT_DAYS} days before {today}; the API has no "
@@ -347,6 +367,8 @@ def latest_videos_snapshot(data_dir: Path, partition: date, business_id: str) ->
         posts: dict[str, dict[str, Any]] = {}
         for page in fetch["pages"]:
             for video in page["response"]["data"].get("videos") or []:
-                posts.setdefault(video["item_id"], video)
+                # the landed text is as sent: an id may be a JSON number there (the client checked it is exact)
+                item_id = id_text(video["item_id"])
+                posts.setdefault(item_id, {**video, "item_id": item_id})
         return list(posts.values())
     return None
