@@ -34,6 +34,28 @@ BUILD_EXCLUSIONS = ["--exclude-resource-type", "unit_test", "--exclude", f"tag:{
 # The dbt of this environment, whether or not the virtualenv is activated.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
+# dbt dies with the process that started it. A run killed with SIGKILL cannot stop its children, and an orphaned
+# `dbt build` would go on writing the warehouse next to the run that follows. This stub asks Linux to SIGKILL it
+# when its parent dies (prctl PR_SET_PDEATHSIG = 1), gives up if the parent is already gone, then execs the
+# command (the setting survives exec). The parent is the thread that started it: dagster-dbt starts dbt and
+# reads its output to the end in the step's thread. Elsewhere than Linux it only execs.
+_DIE_WITH_PARENT = (
+    "import os, signal, sys\n"
+    "parent = os.getppid()\n"
+    "if sys.platform == 'linux':\n"
+    "    import ctypes\n"
+    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)\n"
+    "    if os.getppid() != parent:\n"
+    "        os._exit(137)\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def die_with_parent(command: list[str]) -> list[str]:
+    """`command` started so that it gets SIGKILL when the process that starts it dies (Linux)."""
+    return [sys.executable, "-c", _DIE_WITH_PARENT, *command]
+
+
 dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project", target=Warehouse.from_env().dbt_target)
 dbt_project.prepare_if_dev()  # `dagster dev` parses the project; elsewhere `make` prepares the manifest
 
@@ -48,8 +70,14 @@ class DbtCli(DbtCliResource):
 
 
 def dbt_cli(warehouse: Warehouse) -> DbtCliResource:
-    """The dbt resource that builds `warehouse` (its profiles.yml target)."""
-    return DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=warehouse.dbt_target)
+    """The dbt resource that builds `warehouse` (its profiles.yml target); dbt dies with its run (die_with_parent).
+
+    dagster-dbt starts `[dbt_executable, *global_config_flags, *args]`: the stub is the executable and its flags.
+    """
+    executable, *stub = die_with_parent([DBT_EXECUTABLE])
+    return DbtCli(
+        project_dir=dbt_project, dbt_executable=executable, global_config_flags=stub, target=warehouse.dbt_target
+    )
 
 
 def group_for_fqn(fqn: list[str]) -> str:

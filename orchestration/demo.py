@@ -19,7 +19,8 @@ from pathlib import Path
 from assets.warehouse import Warehouse
 from tiktok_api import landing
 from tiktok_api.days import daily_run_time, newest_published_day
-from tiktok_api.settings import data_dir
+from tiktok_api.files import FolderNotWritable, writable_folder
+from tiktok_api.settings import check_writable_folders, data_dir
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 DEMO_DAYS = 14
@@ -100,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     root = data_dir()
     os.environ.setdefault("TIKTOK_DATA_DIR", str(root))
     os.environ.setdefault("DAGSTER_HOME", str(root / "dagster"))
+    try:  # an unwritable folder is one line naming it, not a traceback
+        check_writable_folders()
+        writable_folder(Path(os.environ["DAGSTER_HOME"]), "Dagster home")
+    except FolderNotWritable as error:
+        print(f"make demo: {error}", file=sys.stderr)
+        return 2
     prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     faults = FaultConfig.parse(os.environ.get("TIKTOK_SIMULATOR_FAULTS"))
     chosen = Warehouse.from_env()

@@ -359,16 +359,23 @@ def _snapshot_skip_reason(what: str, partition: date, today: date) -> str:
 
 
 def latest_videos_snapshot(data_dir: Path, partition: date, business_id: str) -> list[dict[str, Any]] | None:
-    """The posts of the newest complete videos fetch of a partition and account, first occurrence wins."""
+    """The posts of every complete videos fetch of a partition and account, the newest fetch winning per post
+    (None when none is complete).
+
+    Every fetch counts, not only the newest: a later fetch of the partition leaves out the posts whose final
+    snapshot an earlier one took (the videos cursor has moved), so after a run that landed the videos and died
+    before the comments, the re-run's comments still cover every post of the day.
+    """
+    posts: dict[str, dict[str, Any]] = {}
+    complete = False
     for path in reversed(landing.list_fetches(data_dir, "videos", partition, business_id)):
         fetch = landing.read_fetch(path)
         if not fetch.get("complete"):
             continue
-        posts: dict[str, dict[str, Any]] = {}
+        complete = True
         for page in fetch["pages"]:
             for video in page["response"]["data"].get("videos") or []:
                 # the landed text is as sent: an id may be a JSON number there (the client checked it is exact)
                 item_id = id_text(video["item_id"])
                 posts.setdefault(item_id, {**video, "item_id": item_id})
-        return list(posts.values())
-    return None
+    return list(posts.values()) if complete else None

@@ -7,7 +7,9 @@ The layout, declared here and nowhere else (dbt and the quality datasets take it
 Hive-style folders, so DuckDB reads the partition columns from the path. Each file holds the fetch's
 metadata and every HTTP answer of the fetch *exactly as the API sent it*: the response bodies are spliced
 in as raw text, not re-serialised, so nothing is normalised away. File names start with a digit (the
-landing time); temporary files being written start with a dot and are never read.
+landing time) and end in `.json`; temporary files being written (tiktok_api/files.py) start with a dot and end
+in `.partial`, so neither `FILE_NAME_GLOB` nor a plain `*.json` ever reads one, and the next write into a
+folder removes those a killed writer left behind.
 """
 
 from __future__ import annotations

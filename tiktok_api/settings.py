@@ -9,8 +9,29 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tiktok_api.files import writable_folder
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def data_dir() -> Path:
     return Path(os.environ.get("TIKTOK_DATA_DIR") or REPO_ROOT / "data").resolve()
+
+
+def state_dir() -> Path:
+    """Ingestion state (incremental cursors): $TIKTOK_DATA_DIR/state (tiktok_api/ingestion.py)."""
+    return data_dir() / "state"
+
+
+def secrets_dir() -> Path:
+    """Where the token store lives: TIKTOK_TOKEN_STORE's folder, else $TIKTOK_DATA_DIR/secrets."""
+    store = os.environ.get("TIKTOK_TOKEN_STORE")
+    return Path(store).resolve().parent if store else data_dir() / "secrets"
+
+
+def check_writable_folders() -> None:
+    """Fail early, in one line, if a folder the pipeline writes cannot be written: raises
+    tiktok_api.files.FolderNotWritable ("cannot write to /path (data folder): permission denied")."""
+    writable_folder(data_dir(), "data folder")
+    writable_folder(state_dir(), "state folder")
+    writable_folder(secrets_dir(), "secrets folder")
