@@ -140,6 +140,12 @@ def _land_days(
     return days
 
 
+def accounts_check_severity(failed: int, accounts: int) -> str:
+    """WARN while most accounts land; ERROR once half or more failed (a run where 7 of 9 accounts failed must not
+    look green). Never blocking: the accounts that landed still build."""
+    return "ERROR" if failed and 2 * failed >= accounts else "WARN"
+
+
 def _accounts_check_result(days: list[DayLanding]) -> dg.AssetCheckResult:
     """all_accounts_fetched over the run's days: each failed account is named with its reason (and its day,
     when the run lands several)."""
@@ -147,11 +153,18 @@ def _accounts_check_result(days: list[DayLanding]) -> dg.AssetCheckResult:
         failed = {o.business_id: o.error for o in days[0].failed}
     else:
         failed = {f"{day.key} {o.business_id}": o.error for day in days for o in day.failed}
+    severity = accounts_check_severity(len(failed), sum(len(day.outcomes) for day in days))
     return dg.AssetCheckResult(
         check_name=ACCOUNTS_CHECK,
         passed=not failed,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"failed_accounts": dg.MetadataValue.json(failed)},
+        severity=dg.AssetCheckSeverity.ERROR if severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "failed_accounts": dg.MetadataValue.json(failed),
+            "rule_id": ACCOUNTS_CHECK,
+            "severity": severity,
+            "offending_count": len(failed),
+            "sample_keys": dg.MetadataValue.json(sorted(failed)[:10]),
+        },
         description=None
         if not failed
         else f"{len(failed)} account(s) failed: " + "; ".join(f"{where}: {error}" for where, error in failed.items()),

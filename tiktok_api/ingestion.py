@@ -267,8 +267,9 @@ class RawFetcher:
         snapshot = latest_videos_snapshot(self.data_dir, partition, business_id)
         if snapshot is None:
             outcome.error = (
-                f"no post snapshot of {partition} for this account: materialise raw_tiktok_videos for the "
-                "partition first (comments are fetched only for posts whose comment count changed)"
+                f"no complete post snapshot of {partition} for this account: its raw_tiktok_videos fetch failed (see "
+                "that asset's all_accounts_fetched check for the reason) or has not run for the partition; comments "
+                "are fetched for the posts of that snapshot"
             )
             return outcome
         counts = {v["item_id"]: _count(v.get("comments")) for v in snapshot}

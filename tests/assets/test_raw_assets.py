@@ -188,6 +188,25 @@ def test_a_revoked_account_fails_alone_and_the_others_land(simulator_factory, da
         assert (len(landed) == 0) == (account.business_id == revoked)
 
 
+def test_half_the_accounts_failing_is_an_error_and_comments_name_the_failed_videos_fetch(simulator_factory, data_dir):
+    server = simulator_factory(speed=FAST, now=at(PARTITION, 24 * 3 + 1))
+    accounts = [account.business_id for account in server.simulator.world.accounts]
+    revoked = accounts[: len(accounts) // 2]
+    for business_id in revoked:
+        server.simulator.revoke(business_id)
+    result = materialize(server, [raw_tiktok_videos, raw_tiktok_comments])
+    assert result.success, "failed accounts never fail the step: the others land"
+    checks = {e.asset_key.to_user_string(): e for e in result.get_asset_check_evaluations()}
+    for asset in ("raw_tiktok_videos", "raw_tiktok_comments"):
+        check = checks[asset]
+        assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR, asset
+        meta = {k: v.value for k, v in check.metadata.items()}
+        assert (meta["rule_id"], meta["severity"], meta["offending_count"]) == ("all_accounts_fetched", "ERROR", 2)
+    comments = metadata(result, "raw_tiktok_comments")["failed_accounts"]
+    assert set(comments) == set(revoked)
+    assert all("raw_tiktok_videos fetch failed" in reason for reason in comments.values())
+
+
 def test_a_partition_past_the_58_day_look_back_is_skipped_and_says_why(simulator_factory, data_dir):
     server = simulator_factory(speed=FAST, accounts=2)
     old = date(2026, 9, 1)  # 80 days before the simulated now
