@@ -54,6 +54,18 @@ QUERIES = {
 }
 
 
+NO_DATA = "no data"
+"""What the report shows wherever a value is NULL (missing is not zero, and never a crash)."""
+
+NUMERIC_COLUMNS = {
+    "daily": ("followers_total", "net_followers", "video_views", "engagement_rate"),
+    "top_posts": ("video_views", "engagement_rate"),
+    "countries": ("share",),
+    "hours": ("hour_utc", "active_followers", "engagement_rate", "posts"),
+}
+"""The numeric columns of each query: a NULL becomes NaN, which charts leave out (a gap, no bar)."""
+
+
 def _png(fig: plt.Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
@@ -61,47 +73,92 @@ def _png(fig: plt.Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def _label(value: object) -> str:
+    """Text for a label: NULL (None, NaN, NaT) reads "no data"."""
+    return NO_DATA if value is None or bool(pd.isna(value)) else str(value)
+
+
+def _no_data(ax: plt.Axes, values: pd.Series) -> bool:
+    """Write "no data" across an empty chart; True when there is nothing to draw."""
+    if values.notna().any():
+        return False
+    ax.text(0.5, 0.5, NO_DATA, ha="center", va="center", transform=ax.transAxes, color="#777", fontsize=14)
+    return True
+
+
+def clean(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The query results with every NULL made explicit: numbers as floats (NULL -> NaN), labels as text."""
+    cleaned = {}
+    for name, frame in data.items():
+        frame = frame.copy()
+        for column in NUMERIC_COLUMNS.get(name, ()):
+            if column in frame:
+                frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        for column in ("username", "caption", "country"):
+            if column in frame:
+                frame[column] = frame[column].map(_label)
+        if "metric_date" in frame:
+            frame["metric_date"] = pd.to_datetime(frame["metric_date"], errors="coerce")
+            frame = frame[frame["metric_date"].notna()]
+        cleaned[name] = frame
+    return cleaned
+
+
 def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, str]:
-    """Chart title -> base64 PNG."""
+    """Chart title -> base64 PNG. A NULL is left out of its chart; a chart without any value says "no data"."""
+    data = clean(data)
     charts = {}
     daily = data["daily"]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
     for username, rows in daily.groupby("username"):
-        top.plot(rows["metric_date"], rows["followers_total"], label=f"@{username}")
-        bottom.bar(rows["metric_date"], rows["net_followers"], alpha=0.6, label=f"@{username}")
+        top.plot(rows["metric_date"], rows["followers_total"], marker=".", label=f"@{username}")
+        known = rows[rows["net_followers"].notna()]
+        bottom.bar(known["metric_date"], known["net_followers"], alpha=0.6, label=f"@{username}")
+    if not _no_data(top, daily["followers_total"]):
+        top.legend(fontsize=8)
+    _no_data(bottom, daily["net_followers"])
     top.set_ylabel("followers")
-    top.legend(fontsize=8)
     bottom.set_ylabel("net followers per day")
     charts["Followers and net growth"] = _png(fig)
 
     fig, left = plt.subplots(figsize=(9, 4))
-    per_day = daily.groupby("metric_date").agg(video_views=("video_views", "sum")).reset_index()
+    # min_count=1: a day whose views are all NULL stays NULL (no bar), not 0
+    per_day = daily.groupby("metric_date")["video_views"].sum(min_count=1).dropna().reset_index()
     left.bar(per_day["metric_date"], per_day["video_views"], color="#7aa6c2")
+    _no_data(left, daily["video_views"])
     left.set_ylabel("video views (all accounts)")
     right = left.twinx()
     for username, rows in daily.groupby("username"):
         right.plot(rows["metric_date"], rows["engagement_rate"], marker=".", label=f"@{username}")
+    if daily["engagement_rate"].notna().any():
+        right.legend(fontsize=8)
     right.set_ylabel("engagement rate")
-    right.legend(fontsize=8)
     fig.autofmt_xdate()
     charts["Views and engagement rate by day"] = _png(fig)
 
     top_posts = data["top_posts"].iloc[::-1]
+    top_posts = top_posts[top_posts["video_views"].notna()]
     fig, ax = plt.subplots(figsize=(9, 4))
-    labels = [f"@{u}: {str(c)[:40]}" for u, c in zip(top_posts["username"], top_posts["caption"], strict=True)]
+    labels = [f"@{u}: {c[:40]}" for u, c in zip(top_posts["username"], top_posts["caption"], strict=True)]
     ax.barh(labels, top_posts["video_views"], color="#c27a9e")
+    _no_data(ax, top_posts["video_views"])
     ax.set_xlabel("lifetime video views")
     charts["Top posts"] = _png(fig)
 
     countries = data["countries"]
+    countries = countries[countries["share"].notna()]
     fig, ax = plt.subplots(figsize=(9, 3.5))
     ax.bar(countries["country"], countries["share"], color="#8fc27a")
+    _no_data(ax, countries["share"])
     ax.set_ylabel("average share of followers")
     charts["Audience by country"] = _png(fig)
 
     hours = data["hours"]
+    hours = hours[hours["hour_utc"].notna()]
     fig, left = plt.subplots(figsize=(9, 4))
-    left.bar(hours["hour_utc"], hours["active_followers"], color="#c2b07a", label="active followers")
+    active = hours[hours["active_followers"].notna()]
+    left.bar(active["hour_utc"], active["active_followers"], color="#c2b07a", label="active followers")
+    _no_data(left, hours["active_followers"])
     left.set_xlabel("hour (UTC)")
     left.set_ylabel("active followers (sum)")
     right = left.twinx()
@@ -112,9 +169,18 @@ def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, str]:
     return charts
 
 
+def best_hours(hours: pd.DataFrame) -> str:
+    """The three UTC hours with the most active followers, or "no data"."""
+    hours = clean({"hours": hours})["hours"]
+    known = hours[hours["hour_utc"].notna() & hours["active_followers"].notna()]
+    best = known.sort_values("active_followers", ascending=False).head(3)["hour_utc"].tolist()
+    return ", ".join(f"{int(h):02d}:00" for h in best) + " UTC" if best else NO_DATA
+
+
 def render_report(data: dict[str, pd.DataFrame], generated_at: datetime) -> str:
     charts = render_charts(data)
-    best = data["hours"].sort_values("active_followers", ascending=False).head(3)["hour_utc"].tolist()
+    hours = best_hours(data["hours"])
+    activity = f"Audience activity: {NO_DATA}." if hours == NO_DATA else f"Audience is most active at {hours}."
     sections = "\n".join(
         f"<section><h2>{html.escape(title)}</h2>"
         f'<img alt="{html.escape(title)}" src="data:image/png;base64,{png}"></section>'
@@ -125,8 +191,7 @@ def render_report(data: dict[str, pd.DataFrame], generated_at: datetime) -> str:
 <style>body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}}
 img{{max-width:100%}}section{{margin-bottom:2em}}</style></head>
 <body><h1>TikTok organic report</h1>
-<p>Generated {generated_at:%Y-%m-%d %H:%M} UTC from the published marts. Audience is most active at
-{", ".join(f"{h:02d}:00" for h in best)} UTC.</p>
+<p>Generated {generated_at:%Y-%m-%d %H:%M} UTC from the published marts. {html.escape(activity)}</p>
 {sections}
 </body></html>
 """

@@ -5,7 +5,9 @@ for offending rows) and the SQL that reads one daily partition D:
 
 - raw (before dbt): DuckDB's `read_json` over the partition's landing files (tiktok_api/landing.py), keeping
   the newest complete fetch per account, flattened with `unnest` (an in-memory DuckDB, nothing is written),
-  whichever warehouse the marts live in. The types are those of tiktok_api/raw_schema.py, as in dbt.
+  whichever warehouse the marts live in. The types are those of tiktok_api/raw_schema.py, as in dbt, but every
+  payload scalar is read as text and then try_cast: a value no type can hold (NaN, Infinity, 2026-02-30, "many")
+  becomes NULL for a rule to name, never an exception that stops the check.
 - marts: schema `marts` of the warehouse, rows filtered on the mart's date column (= D, or D-1..D where a rule
   compares with the day before). One SQL text per mart serves every warehouse: it names the partition date
   `{partition}`, rendered by `partition_sql` as a `date 'YYYY-MM-DD'` literal, and otherwise uses SQL all
@@ -18,11 +20,13 @@ DuckDB, mart SQL inside the warehouse (whose SQLAlchemy URL the warehouse resour
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from expectations import rules
 from tiktok_api import contract, landing, raw_schema
 
 
@@ -52,10 +56,39 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# The scalar types a landing file's payload fields are read as text first, then cast one by one (`_cast`).
+_PAYLOAD_SCALARS = ("bigint", "integer", "double", "boolean", "date")
+
+
+def _lenient(duckdb_type: str) -> str:
+    """A raw_schema DuckDB type with every payload scalar read as text.
+
+    A value the API sent in a shape its type cannot hold (NaN, Infinity, "2026-02-30", "12 likes", a number
+    where text belongs) must not make `read_json` throw and stop every account's check: it is read as text,
+    and `_cast` turns what cannot be cast into NULL (a rule can then name it; keys never pass as NULL).
+    """
+    text = raw_schema.duckdb_type("text")
+    for kind in _PAYLOAD_SCALARS:
+        duckdb_type = re.sub(rf"(?<![\w\"]){raw_schema.duckdb_type(kind)}\b", text, duckdb_type)
+    return duckdb_type
+
+
+def _cast(expression: str, record: str, field: str) -> str:
+    """`expression` (read as text by `_lenient`) cast to its raw_schema type: NULL where it cannot be, and NULL
+    for NaN and +-Infinity (no count or share is infinite; a NaN would slip through every range check)."""
+    kind = dict(raw_schema.record_fields(record))[field]
+    if kind == "text":
+        return expression
+    typed = f"try_cast({expression} as {raw_schema.duckdb_type(kind)})"
+    if kind == "double":
+        return f"(case when isfinite({typed}) then {typed} end)"
+    return typed
+
+
 def _files_source(stream: str, files: list[str]) -> str:
     """The fetch files as rows (one per file); an empty, typed relation when the partition has none."""
     header = [(name, raw_schema.duckdb_type(kind)) for name, kind in raw_schema.FETCH_HEADER]
-    pages = raw_schema.duckdb_pages_type(stream)
+    pages = _lenient(raw_schema.duckdb_pages_type(stream))
     if not files:
         nulls = ", ".join(f"null::{kind} as {name}" for name, kind in header)
         return f"(select {nulls}, null::{pages} as pages where false)"
@@ -84,18 +117,21 @@ _METRIC_COUNTS = tuple(m for m in contract.ACCOUNT_METRICS if m not in ("daily_t
 
 
 def _raw_account_sql(files: list[str]) -> str:
-    metrics = ",\n                ".join(f"day.{name}" for name in _METRIC_COUNTS)
+    metrics = ",\n                ".join(
+        f"{_cast(f'day.{name}', 'account_metric', name)} as {name}" for name in _METRIC_COUNTS
+    )
+    profile = ",\n            ".join(
+        f"{_cast(f'pages.data.{name}', 'account', name)} as profile_{name}"
+        for name in ("followers_count", "following_count", "total_likes", "videos_count")
+    )
     return f"""
         with {_newest_pages("account", files)}
         select
             pages.business_id,
-            day."date" as metric_date,
+            {_cast('day."date"', "account_metric", "date")} as metric_date,
             {metrics},
-            day.daily_total_followers as daily_net_followers,
-            pages.data.followers_count as profile_followers_count,
-            pages.data.following_count as profile_following_count,
-            pages.data.total_likes as profile_total_likes,
-            pages.data.videos_count as profile_videos_count,
+            {_cast("day.daily_total_followers", "account_metric", "daily_total_followers")} as daily_net_followers,
+            {profile},
             pages.fetch_id,
             pages.landed_at
         from pages, unnest(pages.data.metrics) as days(day)
@@ -111,7 +147,8 @@ def _raw_account_audience_sql(files: list[str]) -> str:
     ]
     selects = "\n        union all\n".join(
         f"""        select pages.business_id, '{dimension}' as dimension, entry.{key} as dimension_value,
-            entry.percentage as share, pages.data.followers_count as followers_count, pages.fetch_id
+            {_cast("entry.percentage", f"share:{key}", "percentage")} as share,
+            {_cast("pages.data.followers_count", "account", "followers_count")} as followers_count, pages.fetch_id
         from pages, unnest(pages.data.{field}) as entries(entry)"""
         for dimension, field, key in lists
     )
@@ -122,7 +159,7 @@ _VIDEO_FIELDS = contract.VIDEO_METRIC_FIELDS
 
 
 def _raw_videos_sql(files: list[str]) -> str:
-    fields = ",\n            ".join(f"video.{name}" for name in _VIDEO_FIELDS)
+    fields = ",\n            ".join(f"{_cast(f'video.{name}', 'video', name)} as {name}" for name in _VIDEO_FIELDS)
     return f"""
         with {_newest_pages("videos", files)}
         select
@@ -138,7 +175,7 @@ def _raw_videos_sql(files: list[str]) -> str:
 def _raw_video_breakdowns_sql(files: list[str]) -> str:
     selects = "\n        union all\n".join(
         f"""        select videos.business_id, videos.item_id, '{field}' as breakdown, entry.{key} as entry_key,
-            entry.percentage as share, videos.fetch_id
+            {_cast("entry.percentage", f"share:{key}", "percentage")} as share, videos.fetch_id
         from videos, unnest(videos.video.{field}) as entries(entry)"""
         for field, key in _VIDEO_BREAKDOWNS.items()
     )
@@ -163,10 +200,17 @@ def _mart_sql(sql: str) -> Callable[[list[str]], str]:
     return lambda _files: sql
 
 
-_ACCOUNT_DAILY_SQL = """
-    select *, metric_date = {partition} as in_partition
+_ACCOUNT_DAILY_SQL = f"""
+    select
+        *,
+        metric_date = {PARTITION} as in_partition,
+        -- followers_total_matches_profile: |followers_total - the profile read at the end of the day| as a fraction
+        -- of the follower-total tolerance max(absolute, relative * profile); null on days no fetch read the profile
+        cast(abs(followers_total - profile_followers_count) as double precision)
+            / greatest({rules.FOLLOWER_TOTAL_ABSOLUTE_TOLERANCE}, {rules.FOLLOWER_TOTAL_RELATIVE_TOLERANCE}
+                * profile_followers_count) as followers_total_profile_gap
     from marts.fct_tiktok_account_daily
-    where metric_date between {partition} - 1 and {partition}
+    where metric_date between {PARTITION} - 1 and {PARTITION}
 """
 
 _ACCOUNTS_SQL = """
@@ -264,10 +308,13 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "fct_tiktok_account_daily",
             "mart",
-            "marts.fct_tiktok_account_daily for D and D-1 (the follower-total rule compares with the day "
-            "before); `in_partition` marks D's rows, the other rules look at those only.",
+            "marts.fct_tiktok_account_daily for D and D-1 (the follower-total rules compare with the day "
+            "before); `in_partition` marks D's rows, the other rules look at those only; "
+            "`followers_total_profile_gap` is |followers_total - profile_followers_count| over the follower-total "
+            "tolerance.",
             ("business_id", "metric_date"),
-            "metric_date between D-1 and D (rules other than follower_total_moves_by_net: metric_date = D)",
+            "metric_date between D-1 and D (rules other than follower_total_moves_by_net and the profile gap of "
+            "followers_total_matches_profile: metric_date = D)",
             _mart_sql(_ACCOUNT_DAILY_SQL),
         ),
         Dataset(

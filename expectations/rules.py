@@ -40,6 +40,7 @@ TOP_LIST_SUMS_AT_MOST_ONE = "top_list_sums_at_most_one"
 AUDIENCE_NEEDS_100_FOLLOWERS = "audience_needs_100_followers"
 FOLLOWER_NET_IS_NEW_MINUS_LOST = "follower_net_is_new_minus_lost"
 FOLLOWER_TOTAL_MOVES_BY_NET = "follower_total_moves_by_net"
+FOLLOWERS_TOTAL_MATCHES_PROFILE = "followers_total_matches_profile"
 COUNTS_NOT_NEGATIVE = "counts_not_negative"
 REACH_WITHIN_VIEWS = "reach_within_views"
 KEYS_UNIQUE_NOT_NULL = "keys_unique_not_null"
@@ -47,6 +48,7 @@ VALUES_IN_DOMAIN = "values_in_domain"
 REFERENCES_RESOLVE = "references_resolve"
 LIFETIME_COUNTERS_DO_NOT_FALL = "lifetime_counters_do_not_fall"
 RETENTION_DOES_NOT_RISE = "retention_does_not_rise"
+TIMES_ARE_POSSIBLE = "times_are_possible"
 PARTITION_FRESH_WITHIN_48H = "partition_fresh_within_48h"
 ALL_ACCOUNTS_FETCHED = "all_accounts_fetched"
 
@@ -59,9 +61,10 @@ GX_SEVERITY: dict[str, str] = {ERROR: "critical", WARN: "warning"}
 # dbt's test severity (config.severity) mirrors ours in every data test.
 DBT_SEVERITY: dict[str, str] = {ERROR: "error", WARN: "warn"}
 
-# The follower-total rule's one tolerance: |total(D) - total(D-1) - net(D)| may be at most
+# The follower-total rules' one tolerance: |total(D) - total(D-1) - net(D)| may be at most
 # max(FOLLOWER_TOTAL_ABSOLUTE_TOLERANCE, FOLLOWER_TOTAL_RELATIVE_TOLERANCE * total(D)); the suite passes these values
-# (tests/expectations/test_registry.py checks that it does) and docs/runbook.md states them.
+# (tests/expectations/test_registry.py checks that it does) and docs/runbook.md states them. The same tolerance
+# bounds |followers_total - profile_followers_count| (followers_total_matches_profile, expectations/datasets.py).
 FOLLOWER_TOTAL_ABSOLUTE_TOLERANCE = 10
 FOLLOWER_TOTAL_RELATIVE_TOLERANCE = 0.001
 
@@ -198,6 +201,18 @@ RULES: dict[str, Rule] = dict(
             "followers_count is not the end-of-day total (see docs/decisions.md).",
         ),
         _rule(
+            FOLLOWERS_TOTAL_MATCHES_PROFILE,
+            "The derived follower total agrees with the profile's followers_count",
+            WARN,
+            _on(GX, "fct_tiktok_account_daily"),
+            "An account-day's followers_total is missing (a day between it and the profile reading it is anchored on "
+            "is missing or reports no follower change), or differs from the profile's followers_count read at the end "
+            f"of that day by more than max({FOLLOWER_TOTAL_ABSOLUTE_TOLERANCE}, "
+            f"{FOLLOWER_TOTAL_RELATIVE_TOLERANCE:.1%} of the profile's count): the daily changes do not explain the "
+            "profile's counts (a purge, a revised day, "
+            "a per-day field read with the wrong meaning; see docs/decisions.md, Follower total).",
+        ),
+        _rule(
             COUNTS_NOT_NEGATIVE,
             "Counts are never negative",
             ERROR,
@@ -292,6 +307,17 @@ RULES: dict[str, Rule] = dict(
             _on(GX, "fct_tiktok_video_retention"),
             "Within one post snapshot, the share of viewers still watching rises from one video second to a later "
             "one: seconds were mis-parsed (string sort) or two curves were mixed.",
+        ),
+        _rule(
+            TIMES_ARE_POSSIBLE,
+            "Times are possible: nothing is seen before it exists",
+            WARN,
+            _on(DBT, "fct_tiktok_video_daily", "fct_tiktok_comments"),
+            "A post snapshot was fetched before the post was published (fct_tiktok_video_daily.landed_at < "
+            "dim_tiktok_videos.published_at), or a comment was seen in a fetch that landed before it was created "
+            "(fct_tiktok_comments.landed_at < created_at): a create_time in milliseconds or another time zone, or "
+            "a wrong clock. (A fetch for day D runs after D, so it legitimately lists posts and comments created "
+            "after D: the landing time, not the partition day, is what nothing may precede.)",
         ),
         _rule(
             PARTITION_FRESH_WITHIN_48H,

@@ -257,13 +257,14 @@ def _dbt(args: list[str], target: Path, env: dict[str, str] | None = None) -> su
 
 def test_each_rule_test_fails_on_rows_that_break_it_with_the_rules_severity(warehouse: Warehouse, tmp_path):
     """One generic test per (model, rule): every argument kind (keys and required columns, counts, shares,
-    accepted values, ranges, references) catches its broken row, ERROR rules fail and WARN rules warn."""
+    accepted values, ranges, references, impossible times) catches its broken row, ERROR rules fail and WARN rules
+    warn."""
     copy = tmp_path / "warehouse.duckdb"  # a copy: the other tests share the module's warehouse
     shutil.copy(warehouse.path, copy)
     day = warehouse.days[-1]
     with duckdb.connect(str(copy)) as con:
         items = [i for (i,) in con.execute(
-            "select item_id from marts.fct_tiktok_video_daily where snapshot_date = ? order by item_id limit 6", [day]
+            "select item_id from marts.fct_tiktok_video_daily where snapshot_date = ? order by item_id limit 7", [day]
         ).fetchall()]  # fmt: skip
         video = "update marts.fct_tiktok_video_daily set {} where item_id = ? and snapshot_date = ?"
         con.execute(
@@ -276,6 +277,12 @@ def test_each_rule_test_fails_on_rows_that_break_it_with_the_rules_severity(ware
         con.execute(video.format("full_video_watched_rate = 1.5"), [items[3], day])
         con.execute(video.format("days_since_previous_snapshot = 0"), [items[4], day])
         con.execute(video.format("item_id = 'no_such_post'"), [items[5], day])
+        # times_are_possible: a snapshot fetched before its post was published, a comment seen before it was written
+        con.execute(video.format("landed_at = timestamptz '2000-01-01 00:00:00+00'"), [items[6], day])
+        con.execute(
+            "update marts.fct_tiktok_comments set landed_at = timestamptz '2000-01-01 00:00:00+00' "
+            "where comment_id = (select min(comment_id) from marts.fct_tiktok_comments)"
+        )
         [(account,)] = con.execute("select min(business_id) from marts.dim_tiktok_accounts").fetchall()
         con.execute("update marts.dim_tiktok_accounts set account_type = 'creator' where business_id = ?", [account])
         con.execute(
@@ -285,7 +292,11 @@ def test_each_rule_test_fails_on_rows_that_break_it_with_the_rules_severity(ware
             "order by all limit 1)"
         )
     proc = _dbt(
-        ["test", "--select", "fct_tiktok_video_daily dim_tiktok_accounts fct_tiktok_account_audience,test_type:data"],
+        [
+            "test",
+            "--select",
+            "fct_tiktok_video_daily dim_tiktok_accounts fct_tiktok_account_audience fct_tiktok_comments,test_type:data",
+        ],
         tmp_path / "target",
         {"TIKTOK_DUCKDB_PATH": str(copy)},
     )
@@ -297,6 +308,8 @@ def test_each_rule_test_fails_on_rows_that_break_it_with_the_rules_severity(ware
         "share_in_unit_interval__fct_tiktok_video_daily": ("fail", 1),
         "values_in_domain__fct_tiktok_video_daily": ("warn", 1),
         "references_resolve__fct_tiktok_video_daily": ("warn", 1),
+        "times_are_possible__fct_tiktok_video_daily": ("warn", 1),
+        "times_are_possible__fct_tiktok_comments": ("warn", 1),
         "values_in_domain__dim_tiktok_accounts": ("warn", 1),
         "share_in_unit_interval__fct_tiktok_account_audience": ("fail", 1),
     }, proc.stdout[-3000:]

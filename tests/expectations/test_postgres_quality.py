@@ -65,6 +65,7 @@ TABLES: dict[str, dict[str, str]] = {
         "business_id": _TEXT,
         "metric_date": _DAY,
         **dict.fromkeys(("followers_total", "new_followers", "lost_followers", "net_followers"), _COUNT),
+        "profile_followers_count": _COUNT,
         **dict.fromkeys(("video_views", "unique_video_views", "profile_views", "likes", "comments"), _COUNT),
         **dict.fromkeys(("shares", "engagements", "engaged_audience", *_CLICKS), _COUNT),
         **dict.fromkeys(("total_clicks", "lead_submissions"), _COUNT),
@@ -202,7 +203,8 @@ def write_marts(pg: tuple[PostgresServer, URL], duckdb_file: Path, tables: Table
 def tables_for(dataset: str, frame: pd.DataFrame) -> Tables:
     """The mart tables whose partition D reads back as `frame`."""
     if dataset == "fct_tiktok_account_daily":
-        return {dataset: frame.drop(columns="in_partition")}
+        # in_partition and followers_total_profile_gap are computed by the dataset's SQL, not mart columns
+        return {dataset: frame.drop(columns=["in_partition", "followers_total_profile_gap"], errors="ignore")}
     if dataset == "fct_tiktok_comments":
         return {dataset: frame.assign(last_seen_date=DAY)}
     if dataset == "dim_tiktok_accounts":

@@ -98,6 +98,10 @@ def account_daily() -> pd.DataFrame:
     ):
         frame[column] = frame[column].astype("Int64")
     frame["in_partition"] = frame["metric_date"] == DAY
+    # no fetch read the profile at the end of these days (followers_total_matches_profile judges only the total's
+    # presence); the violation cases add a reading
+    frame["profile_followers_count"] = pd.Series([None] * len(frame), dtype="Int64")
+    frame["followers_total_profile_gap"] = pd.Series([None] * len(frame), dtype="float64")
     return frame
 
 
@@ -491,6 +495,33 @@ VIOLATIONS = [
         1,
         [{"business_id": "acct_a", "metric_date": DAY_KEY}],
         id="follower_total_moves_by_net",
+    ),
+    pytest.param(
+        "followers_total_matches_profile",
+        "fct_tiktok_account_daily",
+        # D-1: the day's change does not explain the profile's move (checked on D-1 too: the total is anchored on D)
+        # the profile read 200 at the end of D-1 while the total stepped back from D is 150: a gap of 50, 5x the
+        # tolerance max(10, 0.1% of 200)
+        lambda f: _set(
+            f,
+            where(f, business_id="acct_b", metric_date=PREVIOUS),
+            profile_followers_count=200,
+            followers_total_profile_gap=5.0,
+        ),
+        1,
+        [{"business_id": "acct_b", "metric_date": PREVIOUS.date().isoformat()}],
+        id="followers_total_matches_profile",
+    ),
+    pytest.param(
+        "followers_total_matches_profile",
+        "fct_tiktok_account_daily",
+        # a null total never passes (e.g. no follower field at all on a day before the anchor)
+        lambda f: _set(
+            f, where(f, business_id="acct_b", metric_date=DAY), followers_total=None, followers_total_profile_gap=None
+        ),
+        1,
+        [{"business_id": "acct_b", "metric_date": DAY_KEY}],
+        id="followers_total_matches_profile-null-total",
     ),
     pytest.param(
         "counts_not_negative",
@@ -891,3 +922,97 @@ def test_validating_60_partitions_one_at_a_time_keeps_memory_flat(tmp_path: Path
     current_growth = measured[60][1] - measured[10][1]
     assert peak_growth < 100, f"peak RSS grew {peak_growth:.0f} MB from partition 10 to 60"
     assert current_growth < 100, f"RSS grew {current_growth:.0f} MB from partition 10 to 60"
+
+
+# --- bad values in landing files: the loader never throws, a value it cannot type becomes NULL -------------------
+
+
+def _no_loader_exception(result: SuiteResult) -> None:
+    assert all(outcome.exception is None for outcome in result.failures), [
+        (o.rule_id, o.exception) for o in result.failures
+    ]
+
+
+def test_raw_loader_turns_nan_and_infinity_into_null(tmp_path: Path) -> None:
+    """NaN and +-Infinity (JSON text the API must not send, which Python writes and reads) cannot be typed as
+    counts or shares: they become NULL instead of stopping every account's check."""
+    video = {
+        "item_id": ITEM_1,
+        "video_views": float("nan"),
+        "reach": float("inf"),
+        "likes": 3,
+        "video_duration": float("nan"),
+        "full_video_watched_rate": float("-inf"),
+        "impression_sources": [{"impression_source": "For You", "percentage": float("nan")}],
+    }
+    _write_fetch(tmp_path, "videos", "acc1", "v1", "2026-11-13T06:00:00+00:00", {"videos": [video]})
+    account = _account_data(500, 10, True)
+    account["followers_count"] = float("inf")
+    account["audience_genders"][0]["percentage"] = float("nan")
+    account["metrics"][1]["video_views"] = float("nan")
+    _write_fetch(tmp_path, "account", "acc1", "a1", "2026-11-13T06:00:00+00:00", account)
+    assert "NaN" in next((tmp_path / "raw").rglob("*_v1.json")).read_text()  # the file holds the bare token
+
+    videos = load_partition("raw_tiktok_videos", D, tmp_path / "none.duckdb", tmp_path)
+    row = videos.iloc[0]
+    assert row["item_id"] == ITEM_1 and row["likes"] == 3
+    assert all(pd.isna(row[c]) for c in ("video_views", "reach", "video_duration", "full_video_watched_rate"))
+    shares = load_partition("raw_tiktok_video_breakdowns", D, tmp_path / "none.duckdb", tmp_path)
+    assert shares["share"].isna().all() and len(shares) == 1
+    metrics = load_partition("raw_tiktok_account", D, tmp_path / "none.duckdb", tmp_path)
+    assert metrics["profile_followers_count"].isna().all()
+    assert metrics.sort_values("metric_date")["video_views"].isna().tolist() == [False, True]
+
+    docs = tmp_path / "quality"
+    for dataset in ("raw_tiktok_videos", "raw_tiktok_video_breakdowns", "raw_tiktok_account"):
+        result = validate_raw(dataset, D, data_dir=tmp_path, docs_dir=docs, build_docs=False)
+        _no_loader_exception(result)
+        assert result.success, (dataset, result.failed_rules())
+    audience = validate_raw("raw_tiktok_account_audience", D, data_dir=tmp_path, docs_dir=docs, build_docs=False)
+    _no_loader_exception(audience)
+    # followers_count NULL: the audience cannot be shown to have its 100 followers, and the rule says so
+    assert set(audience.failed_rules()) <= {"audience_needs_100_followers"}
+
+
+def test_raw_loader_turns_an_impossible_date_into_null_and_the_key_rule_names_it(tmp_path: Path) -> None:
+    account = _account_data(500, 10, True)
+    account["metrics"][0]["date"] = "2026-02-30"
+    _write_fetch(tmp_path, "account", "acc1", "a1", "2026-11-13T06:00:00+00:00", account)
+    metrics = load_partition("raw_tiktok_account", D, tmp_path / "none.duckdb", tmp_path)
+    assert metrics["metric_date"].isna().sum() == 1 and len(metrics) == 2
+
+    result = validate_raw("raw_tiktok_account", D, data_dir=tmp_path, docs_dir=tmp_path / "quality", build_docs=False)
+    _no_loader_exception(result)
+    assert result.failed_rules() == {"keys_unique_not_null": 1} and result.blocking
+    (outcome,) = result.failures
+    assert outcome.columns == ("metric_date",) and outcome.sample_keys == (
+        {"business_id": "acc1", "metric_date": None},
+    )
+
+
+def test_raw_loader_reads_numbers_sent_as_text_and_nulls_what_is_no_number(tmp_path: Path) -> None:
+    video = {"item_id": ITEM_1, "video_views": "12", "likes": "lots", "video_duration": "7.5", "reach": True}
+    _write_fetch(tmp_path, "videos", "acc1", "v1", "2026-11-13T06:00:00+00:00", {"videos": [video]})
+    row = load_partition("raw_tiktok_videos", D, tmp_path / "none.duckdb", tmp_path).iloc[0]
+    assert row["video_views"] == 12 and row["video_duration"] == 7.5
+    assert pd.isna(row["likes"]) and pd.isna(row["reach"])
+    result = validate_raw("raw_tiktok_videos", D, data_dir=tmp_path, docs_dir=tmp_path / "quality", build_docs=False)
+    _no_loader_exception(result)
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [(int(ITEM_1), int(ITEM_1)), (int(ITEM_1), ITEM_1), (ITEM_1, ITEM_1)],
+    ids=["both-numbers", "number-and-text", "both-text"],
+)
+def test_a_post_id_sent_twice_as_number_or_text_is_one_key_and_a_duplicate(
+    tmp_path: Path, first: object, second: object
+) -> None:
+    videos = [{"item_id": first, "likes": 1}, {"item_id": second, "likes": 2}, {"item_id": int(ITEM_2), "likes": 3}]
+    _write_fetch(tmp_path, "videos", "acc1", "v1", "2026-11-13T06:00:00+00:00", {"videos": videos})
+    assert str(int(ITEM_1)) in next((tmp_path / "raw").rglob("*_v1.json")).read_text()
+    rows = load_partition("raw_tiktok_videos", D, tmp_path / "none.duckdb", tmp_path)
+    assert sorted(rows["item_id"]) == [ITEM_1, ITEM_1, ITEM_2]  # the decimal text, whatever JSON type it came as
+    result = validate_raw("raw_tiktok_videos", D, data_dir=tmp_path, docs_dir=tmp_path / "quality", build_docs=False)
+    _no_loader_exception(result)
+    assert result.failed_rules() == {"keys_unique_not_null": 2} and result.blocking

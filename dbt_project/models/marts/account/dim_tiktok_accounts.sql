@@ -24,9 +24,12 @@ final as (
         profile_image_url,
         is_verified,
         is_business_account,
+        -- is_business_account needs the user.account.type scope; without it the API leaves the field out, and a
+        -- field the scope does not grant never blocks a day: the type is 'unknown' (docs/decisions.md)
         case
             when is_business_account then 'business'
             when not is_business_account then 'personal'
+            else 'unknown'
         end as account_type,
         followers_count,
         following_count,

@@ -1,0 +1,105 @@
+"""The HTML report renders whatever the marts hold: a NULL metric is "no data", never a crash."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from assets.report import NO_DATA, best_hours, render_report
+
+NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+
+def marts(**nulls: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """Query results as the warehouse returns them (NULL as None in object columns), some columns NULL."""
+    data = {
+        "daily": pd.DataFrame(
+            {
+                "username": ["acme", "acme", "jules", "jules"],
+                "metric_date": [date(2026, 11, 10), date(2026, 11, 11)] * 2,
+                "followers_total": [1000, 1010, 200, 203],
+                "net_followers": [12, 10, 1, 3],
+                "video_views": [500, 800, 50, 70],
+                "engagement_rate": [0.1, 0.12, 0.05, 0.07],
+            }
+        ),
+        "top_posts": pd.DataFrame(
+            {
+                "username": ["acme", "jules"],
+                "caption": ["hello #coffee", "a craft"],
+                "video_views": [900, 80],
+                "engagement_rate": [0.1, 0.2],
+            }  # fmt: skip
+        ),
+        "countries": pd.DataFrame({"country": ["US", "DE"], "share": [0.6, 0.3]}),
+        "hours": pd.DataFrame(
+            {
+                "hour_utc": list(range(24)),
+                "active_followers": [10 * h for h in range(24)],
+                "engagement_rate": [0.1] * 24,
+                "posts": [1] * 24,
+            }  # fmt: skip
+        ),
+    }
+    for query, columns in nulls.items():
+        for column in columns:
+            frame = data[query].astype({column: object})
+            frame[column] = None
+            data[query] = frame
+    return data
+
+
+def test_the_report_renders_clean_marts():
+    page = render_report(marts(), NOW)
+    assert page.count("<img") == 5
+    assert "Audience is most active at 23:00, 22:00, 21:00 UTC." in page
+
+
+@pytest.mark.parametrize(
+    "nulls",
+    [
+        pytest.param({"daily": ["net_followers"]}, id="net_followers"),
+        pytest.param({"daily": ["video_views"]}, id="video_views"),
+        pytest.param({"daily": ["followers_total", "engagement_rate"]}, id="followers_total-and-rate"),
+        pytest.param({"top_posts": ["video_views", "caption", "engagement_rate"]}, id="top-posts"),
+        pytest.param({"countries": ["share", "country"]}, id="countries"),
+        pytest.param({"hours": ["active_followers", "engagement_rate"]}, id="hours"),
+        pytest.param({"daily": ["username"], "hours": ["hour_utc"]}, id="labels"),
+    ],
+)
+def test_a_null_metric_renders_as_no_data_and_never_crashes(nulls):
+    page = render_report(marts(**nulls), NOW)
+    assert page.count("<img") == 5
+
+
+def test_a_partly_null_column_keeps_its_known_values():
+    data = marts()
+    for column in ("net_followers", "video_views", "followers_total"):
+        data["daily"] = data["daily"].astype({column: object})
+        data["daily"].loc[1, column] = None
+    assert render_report(data, NOW).count("<img") == 5
+
+
+def test_every_metric_null_says_no_data():
+    data = marts(
+        daily=["followers_total", "net_followers", "video_views", "engagement_rate"],
+        top_posts=["video_views", "engagement_rate"],
+        countries=["share"],
+        hours=["active_followers", "engagement_rate", "posts"],
+    )
+    page = render_report(data, NOW)
+    assert f"Audience activity: {NO_DATA}." in page
+    assert page.count("<img") == 5
+
+
+def test_empty_marts_render():
+    data = {name: frame.iloc[0:0] for name, frame in marts().items()}
+    assert render_report(data, NOW).count("<img") == 5
+
+
+def test_best_hours_skip_null_hours_and_counts():
+    hours = pd.DataFrame({"hour_utc": [1, None, 3], "active_followers": [5, 100, None]}, dtype=object)
+    assert best_hours(hours) == "01:00 UTC"
+    assert best_hours(hours.iloc[0:0]) == NO_DATA
