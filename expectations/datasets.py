@@ -308,13 +308,12 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "fct_tiktok_account_daily",
             "mart",
-            "marts.fct_tiktok_account_daily for D and D-1 (the follower-total rules compare with the day "
-            "before); `in_partition` marks D's rows, the other rules look at those only; "
-            "`followers_total_profile_gap` is |followers_total - profile_followers_count| over the follower-total "
-            "tolerance.",
+            "marts.fct_tiktok_account_daily for D and D-1 (the profile read by D's fetch describes the end of D-1); "
+            "`in_partition` marks D's rows, the other rules look at those only; `followers_total_profile_gap` is "
+            "|followers_total - profile_followers_count| over the follower-total tolerance.",
             ("business_id", "metric_date"),
-            "metric_date between D-1 and D (rules other than follower_total_moves_by_net and the profile gap of "
-            "followers_total_matches_profile: metric_date = D)",
+            "metric_date between D-1 and D (rules other than the profile gap of followers_total_matches_profile: "
+            "metric_date = D)",
             _mart_sql(_ACCOUNT_DAILY_SQL),
         ),
         Dataset(

@@ -178,9 +178,11 @@ class RawFetcher:
         outcome.path = str(path)
 
     def _stamps(self, outcome: StreamOutcome) -> dict[str, Any]:
-        """The fetch_id and landed_at of a landing file: fresh ones (a subclass that must write the same bytes on
-        every run, tiktok_api/simulator/offline_fetch.py, fixes them)."""
-        return {}
+        """The fetch_id and landed_at of a landing file: a fresh fetch_id, and landed_at on the API's clock (the
+        wall clock against TikTok; the simulator's clock against it, so that a fetch's time agrees with the times
+        in its answers). A subclass that must write the same bytes on every run fixes the fetch_id too
+        (tiktok_api/simulator/offline_fetch.py)."""
+        return {"landed_at": self.api_now()}
 
     # --- /business/get/
     def fetch_account(self, business_id: str, partition: date) -> StreamOutcome:

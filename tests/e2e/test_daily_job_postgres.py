@@ -39,20 +39,20 @@ def _no_password_anywhere(password: str, root: Path, instance: dg.DagsterInstanc
 
 def test_the_daily_job_builds_checks_and_alerts_on_postgres_unchanged(postgres_env: dict[str, str], tmp_path: Path):
     # a WARN rule broken by the simulator: everything is built, and the rule's checks fail and alert
-    result, instance = run_daily("break=follower_total_moves_by_net")
+    result, instance = run_daily("break=retention_does_not_rise")
     assert not (tmp_path / "warehouse.duckdb").exists(), "nothing was built in DuckDB"
     evaluations = result.get_asset_check_evaluations()
-    assert {"fct_tiktok_account_daily", "fct_tiktok_video_daily", "fct_tiktok_comments"} <= {
-        e.asset_key.to_user_string() for e in evaluations
-    }, "the mart checks ran"
+    assert {
+        "fct_tiktok_account_daily",
+        "fct_tiktok_video_daily",
+        "fct_tiktok_video_retention",
+        "fct_tiktok_comments",
+    } <= {e.asset_key.to_user_string() for e in evaluations}, "the mart checks ran"
     failed = {(e.asset_key.to_user_string(), e.check_name): e for e in evaluations if not e.passed}
-    # the GX rule (validated inside PostgreSQL) and the dbt test that mirrors it, nothing else
-    assert set(failed) == {
-        ("fct_tiktok_account_daily", "follower_total_moves_by_net"),
-        ("fct_tiktok_account_daily", "assert_account_followers_total_moves_by_net"),
-    }
+    # the rule's one check, a GX suite (a custom expectation's SQL) validated inside PostgreSQL, nothing else
+    assert set(failed) == {("fct_tiktok_video_retention", "retention_does_not_rise")}
     assert all(e.severity == dg.AssetCheckSeverity.WARN for e in failed.values())
-    gx_check = failed[("fct_tiktok_account_daily", "follower_total_moves_by_net")]
+    gx_check = failed[("fct_tiktok_video_retention", "retention_does_not_rise")]
     meta = {key: value.value for key, value in gx_check.metadata.items()}
     assert meta["offending_count"] >= 1 and str(DAY) in json.dumps(meta["sample_keys"])
 
@@ -66,5 +66,5 @@ def test_the_daily_job_builds_checks_and_alerts_on_postgres_unchanged(postgres_e
 
     quality_alert_sensor(dg.build_sensor_context(instance=instance))
     alerts = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
-    assert len(alerts) == 2 and all("follower_total_moves_by_net" in json.dumps(alert) for alert in alerts)
+    assert len(alerts) == 1 and all("retention_does_not_rise" in json.dumps(alert) for alert in alerts)
     _no_password_anywhere(postgres_env["TIKTOK_POSTGRES_PASSWORD"], tmp_path, instance, result.run_id)

@@ -1158,3 +1158,115 @@ def test_broken_rules_change_the_data_served_and_nothing_else(simulator_factory)
     assert broken[0]["likes"] == -3
     assert broken[0]["reach"] > broken[0]["video_views"]
     assert broken[1:] == clean[1:]
+
+
+def test_every_rule_of_the_rule_book_has_a_break_switch():
+    from expectations.rules import RULES
+    from tiktok_api.simulator.faults import BREAKABLE_RULES
+
+    assert set(BREAKABLE_RULES) == set(RULES)
+    assert FaultConfig.parse("break=" + "|".join(sorted(RULES))).broken_rules == set(RULES)
+    assert FaultConfig.parse(" break = values_in_domain | references_resolve ").broken_rules == {
+        "values_in_domain",
+        "references_resolve",
+    }
+
+
+def _at(day: date, hour: int = 0, minute: int = 1) -> float:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC).timestamp()
+
+
+EVEN_DAY, ODD_DAY = date(2026, 11, 20), date(2026, 11, 19)  # by ordinal
+
+
+def test_break_switch_values_in_domain_sends_an_unknown_media_type_once_a_page():
+    from tiktok_api.simulator.breakage import break_rules
+
+    data = {"videos": [{"item_id": "1", "media_type": "VIDEO"}, {"item_id": "2", "media_type": "PHOTO"}]}
+    broken = break_rules({"values_in_domain"}, contract.VIDEO_LIST, data, 500, now=SIM_NOW)
+    assert [v["media_type"] for v in broken["videos"]] == ["CAROUSEL", "PHOTO"]
+
+
+def test_break_switch_keys_unique_not_null_lists_a_post_twice_as_its_own_copy():
+    from tiktok_api.simulator.breakage import break_rules
+
+    data = {"videos": [{"item_id": "1", "audience_genders": [{"gender": "Female", "percentage": 0.5}]}]}
+    broken = break_rules({"keys_unique_not_null"}, contract.VIDEO_LIST, data, 500, now=SIM_NOW)["videos"]
+    assert [v["item_id"] for v in broken] == ["1", "1"] and broken[0] == broken[1]
+    assert broken[0]["audience_genders"] is not broken[1]["audience_genders"]
+
+
+@pytest.mark.parametrize("day, falls", [(EVEN_DAY, True), (ODD_DAY, False)])
+def test_break_switch_lifetime_counters_halves_views_reach_and_likes_on_even_days(day, falls):
+    from tiktok_api.simulator.breakage import break_rules
+
+    post = {"item_id": "1", "video_views": 101, "reach": 80, "likes": 9, "comments": 4, "shares": 3}
+    broken = break_rules(
+        {"lifetime_counters_do_not_fall"}, contract.VIDEO_LIST, {"videos": [dict(post)]}, 500, now=_at(day)
+    )
+    expected = post | ({"video_views": 50, "reach": 40, "likes": 4} if falls else {})
+    assert broken["videos"] == [expected]
+
+
+def test_break_switch_partition_fresh_withholds_days_until_72_hours_after_they_end():
+    from tiktok_api.simulator.breakage import break_rules
+
+    days = [{"date": f"2026-11-{d}", "video_views": 1} for d in (14, 15, 16, 17)]
+    now = _at(date(2026, 11, 20), 0, 1)  # 48 h after 2026-11-17 ended: the daily run of that day
+    broken = break_rules({"partition_fresh_within_48h"}, contract.BUSINESS_GET, {"metrics": days}, 500, now=now)
+    assert [d["date"] for d in broken["metrics"]] == ["2026-11-14", "2026-11-15", "2026-11-16"]
+    later = break_rules(
+        {"partition_fresh_within_48h"}, contract.BUSINESS_GET, {"metrics": list(days)}, 500, now=now + DAY
+    )
+    assert len(later["metrics"]) == 4
+
+
+@pytest.mark.parametrize("day, jump", [(EVEN_DAY, 5000), (ODD_DAY, 0)])
+def test_break_switch_followers_total_matches_profile_moves_the_profile_count_on_even_days(day, jump):
+    from tiktok_api.simulator.breakage import break_rules
+
+    data = {"followers_count": 1000, "metrics": [{"date": "2026-11-17", "followers_count": 990}]}
+    broken = break_rules({"followers_total_matches_profile"}, contract.BUSINESS_GET, data, 1000, now=_at(day))
+    assert broken == {"followers_count": 1000 + jump, "metrics": [{"date": "2026-11-17", "followers_count": 990}]}
+
+
+def _comment(comment_id: str, **extra: Any) -> dict[str, Any]:
+    return {"comment_id": comment_id, "video_id": "7000000000000000001", "create_time": "1790000000", **extra}
+
+
+def test_break_switch_references_resolve_adds_a_reply_to_a_missing_comment_on_first_pages_only():
+    from tiktok_api.simulator.breakage import break_rules, orphan_ids
+
+    page = {"comments": [_comment("71", replies=2, reply_list=[_comment("72", parent_comment_id="71")])]}
+    broken = break_rules({"references_resolve"}, contract.COMMENT_LIST, page, 500, now=SIM_NOW, params={"cursor": "0"})
+    first, orphan = broken["comments"]
+    assert first["comment_id"] == "71"
+    assert (orphan["comment_id"], orphan["parent_comment_id"]) == orphan_ids("7000000000000000001")
+    assert orphan["parent_comment_id"] not in {"71", "72"} and "reply_list" not in orphan
+    later = {"comments": [_comment("73")]}
+    assert break_rules(
+        {"references_resolve"}, contract.COMMENT_LIST, later, 500, now=SIM_NOW, params={"cursor": "30"}
+    ) == {"comments": [_comment("73")]}
+
+
+def test_break_switch_times_are_possible_sends_a_first_page_comment_time_in_milliseconds():
+    from tiktok_api.simulator.breakage import break_rules
+
+    page = {"comments": [_comment("71"), _comment("72")]}
+    broken = break_rules({"times_are_possible"}, contract.COMMENT_LIST, page, 500, now=SIM_NOW, params={"cursor": "0"})
+    assert [c["create_time"] for c in broken["comments"]] == ["1790000000000", "1790000000"]
+    later = {"comments": [_comment("73")]}
+    assert break_rules(
+        {"times_are_possible"}, contract.COMMENT_LIST, later, 500, now=SIM_NOW, params={"cursor": "30"}
+    ) == {"comments": [_comment("73")]}
+
+
+def test_break_switch_all_accounts_fetched_fails_the_first_accounts_comments_only(factory):
+    api = Api(factory(faults="break=all_accounts_fetched", speed=0.0))
+    body = api.get(contract.COMMENT_LIST, ACME, video_id=a_video_id(api))
+    assert body["code"] == contract.NO_PERMISSION and "comment.list" in body["message"]
+    assert api.code(contract.VIDEO_LIST, ACME, fields=["item_id"]) == contract.OK
+    assert api.code(contract.BUSINESS_GET, ACME) == contract.OK
+    jules_post = api.sim.world.visible_posts(api.account(JULES), api.now())[-1].item_id
+    assert api.code(contract.COMMENT_LIST, JULES, video_id=jules_post) == contract.OK
+    api.close()

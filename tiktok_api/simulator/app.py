@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tiktok_api import contract
-from tiktok_api.simulator.breakage import break_rules
+from tiktok_api.simulator.breakage import break_rules, withheld_scopes
 from tiktok_api.simulator.clock import SimClock
 from tiktok_api.simulator.faults import FaultConfig, FaultInjector
 from tiktok_api.simulator.world import DAY, AccountSpec, Comment, World, hex_id, unit, utc_date
@@ -291,11 +291,12 @@ class Simulator:
                     refused = self.limits.admit(business_id, path, self.clock.now())
                 if refused:
                     raise ApiError(contract.RATE_LIMITED, refused)
-                data = handler(account, params, grant.scopes | frozenset())
                 rules = self.faults.config.broken_rules
+                data = handler(account, params, grant.scopes - withheld_scopes(rules, account.index))
                 if rules:
-                    followers = self.world.followers_now(account, self.clock.now())
-                    data = break_rules(rules, path, data, followers)
+                    now = self.clock.now()
+                    followers = self.world.followers_now(account, now)
+                    data = break_rules(rules, path, data, followers, now=now, params=params)
             except ApiError as error:
                 return self.envelope(error.code, error.message)
             return self.envelope(contract.OK, "OK", data)

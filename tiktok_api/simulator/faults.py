@@ -11,7 +11,8 @@ or as soon as the faults are switched off), truncated (a JSON body cut short), h
 from a proxy).
 Other keys: slow_seconds, timeout_seconds (real seconds); revoked=<business_id>|<business_id> (those
 accounts' tokens are revoked: 40105 on every call and on refresh); break=<rule_id>|<rule_id> (the data
-served breaks these quality rules, so that a rule can be watched firing end to end; see BREAKABLE_RULES).
+served breaks these quality rules, so that a rule can be watched firing end to end; every rule of
+expectations/rules.py has a switch, BREAKABLE_RULES says what each one does).
 """
 
 from __future__ import annotations

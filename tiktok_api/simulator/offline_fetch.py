@@ -139,7 +139,7 @@ def run_id_for(seed: int, day: date) -> str:
 
 class _StampedFetcher(RawFetcher):
     """RawFetcher whose landing files carry fixed stamps: fetch_id from (seed, day, stream, account), landed_at
-    the API's (frozen) clock."""
+    the API's (frozen) clock, as every fetcher's."""
 
     def __init__(self, *args: Any, seed: int, day: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -147,8 +147,8 @@ class _StampedFetcher(RawFetcher):
 
     def _stamps(self, outcome: StreamOutcome) -> dict[str, Any]:
         return {
+            **super()._stamps(outcome),
             "fetch_id": fetch_id_for(self.seed, self.day, outcome.stream, outcome.business_id),
-            "landed_at": self.api_now(),
         }
 
 
