@@ -191,7 +191,8 @@ def history(run: Run, h: Workload) -> None:
     with SimulatorProcess.for_workload(h, plain_days[0]) as url:
         # a backfill fetches the present: both sides land their 30 days at their last day's clock (account metrics
         # for every day; post snapshots only for the days the API still has, tiktok_api/ingestion.py)
-        plain_fetch = sum(steps.land_plain(url, day, clock=plain_days[-1]) for day in plain_days)
+        steps.set_clock(url, plain_days[-1])
+        plain_fetch = sum(steps.land_plain(url, day, set_time=False) for day in plain_days)
         plain_dbt = steps.dbt(data_dir, plain_days[0], plain_days[-1]).seconds
         (run.root / "dagster").mkdir(exist_ok=True)
         (run.root / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

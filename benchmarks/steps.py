@@ -69,13 +69,15 @@ def data_calls(url: str) -> tuple[int, int]:
 
 
 def land_plain(
-    url: str, day: date, streams: tuple[str, ...] = ("account", "videos", "comments"), clock: date | None = None
+    url: str, day: date, streams: tuple[str, ...] = ("account", "videos", "comments"), *, set_time: bool = True
 ) -> float:
-    """One day of every stream for every account through the fetcher, without Dagster, fetched at `clock`'s fetch
-    time (default: the day's own, as the daily run fetches it); seconds."""
+    """One day of every stream for every account through the fetcher, without Dagster, fetched at the day's own
+    fetch time (as the daily run fetches it), or, with `set_time=False`, at the simulator's running clock (a
+    backfill: the caller sets it once; setting it back for each day would replay the API's rate windows); seconds."""
     from assets.resources import TikTokSource
 
-    set_clock(url, clock or day)
+    if set_time:
+        set_clock(url, day)
     started = time.perf_counter()
     with TikTokSource(simulator_url=url).open_session(log) as session:
         for stream in streams:
