@@ -569,6 +569,16 @@ def _on_temporary_table(batch: Any, statement: str) -> None:
         batch.data.execution_engine.execute_query_in_transaction(sa.text(statement.format(table=f'"{name}"')))
 
 
+def _columns_of(batch: Any) -> list[str]:
+    """The batch's column names: read from its temporary table directly (GX's `Batch.columns()` computes a metric
+    that draws a progress bar on stderr whatever the context's settings), else through GX."""
+    name = _temporary_table(batch)
+    if name is None:
+        return list(batch.columns())
+    result = batch.data.execution_engine.execute_query(sa.text(f'select * from "{name}" limit 0'))
+    return list(result.keys())
+
+
 def _row_count(batch: Any, asset_name: str) -> int:
     """The batch's rows: counted on its temporary table directly (GX's BatchRowCount metric draws a progress bar
     on stderr whatever the context's settings), else through GX."""
@@ -629,7 +639,8 @@ def _validate_query(
                     batch = asset.add_batch_definition_whole_table("partition").get_batch()
                 try:
                     _on_temporary_table(batch, "analyze {table}")  # statistics for the planner
-                    key_columns = [column for column in spec.key_columns if column in batch.columns()]
+                    columns = _columns_of(batch)
+                    key_columns = [column for column in spec.key_columns if column in columns]
                     row_count = _row_count(batch, asset_name)
                     result = batch.validate(quality.suites[spec.name], result_format=_result_format(key_columns))
                 finally:

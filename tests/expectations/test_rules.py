@@ -1013,3 +1013,10 @@ def test_a_post_id_sent_twice_as_number_or_text_is_one_key_and_a_duplicate(
     result = validate_raw("raw_tiktok_videos", D, data_dir=tmp_path, docs_dir=tmp_path / "quality", build_docs=False)
     _no_loader_exception(result)
     assert result.failed_rules() == {"keys_unique_not_null": 2} and result.blocking
+
+
+def test_a_validation_draws_no_progress_bar(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """GX's batch metrics draw tqdm bars on stderr whatever the context says: the demo's output stays readable."""
+    result = validate_frame("raw_tiktok_videos", raw_videos(), D, tmp_path / "quality", build_docs=False)
+    assert result.success and result.row_count == len(raw_videos())
+    assert "Calculating Metrics" not in capfd.readouterr().err
