@@ -244,18 +244,7 @@ RULES: dict[str, Rule] = dict(
             VALUES_IN_DOMAIN,
             "Enumerated and bounded values stay in their domain",
             WARN,
-            _on(
-                DBT,
-                "dim_tiktok_accounts",
-                "fct_tiktok_account_daily",
-                "fct_tiktok_account_audience",
-                "fct_tiktok_audience_activity_hourly",
-                "dim_tiktok_videos",
-                "fct_tiktok_video_daily",
-                "fct_tiktok_video_audience",
-                "fct_tiktok_video_retention",
-                "fct_tiktok_comments",
-            ),
+            _on(DBT, *_MARTS),
             "A value outside its documented domain: an account type, media type or dimension name the model does "
             "not know, an hour outside 0-23, a negative video second, a snapshot gap under 1 day, an engagement "
             "rate above 1 (possible only on an anomaly: it is a ratio of counts, not an API percentage), or a "
@@ -265,17 +254,8 @@ RULES: dict[str, Rule] = dict(
             REFERENCES_RESOLVE,
             "References resolve",
             WARN,
-            _on(
-                DBT,
-                "fct_tiktok_account_daily",
-                "fct_tiktok_account_audience",
-                "fct_tiktok_audience_activity_hourly",
-                "dim_tiktok_videos",
-                "fct_tiktok_video_daily",
-                "fct_tiktok_video_audience",
-                "fct_tiktok_video_retention",
-                "fct_tiktok_comments",
-            ),
+            # every mart but the accounts' dimension, which every reference points to
+            _on(DBT, *(model for model in _MARTS if model != "dim_tiktok_accounts")),
             "A row's account, post or parent comment is not in its dimension or table: one stream landed without "
             "the other (a failed account fetch), or a reply arrived before its parent (legitimate: the parent is "
             "deleted or beyond the fetched pages).",
