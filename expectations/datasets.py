@@ -20,7 +20,6 @@ DuckDB, mart SQL inside the warehouse (whose SQLAlchemy URL the warehouse resour
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -56,26 +55,14 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# The scalar types a landing file's payload fields are read as text first, then cast one by one (`_cast`).
-_PAYLOAD_SCALARS = ("bigint", "integer", "double", "boolean", "date")
-
-
-def _lenient(duckdb_type: str) -> str:
-    """A raw_schema DuckDB type with every payload scalar read as text.
-
-    A value the API sent in a shape its type cannot hold (NaN, Infinity, "2026-02-30", "12 likes", a number
-    where text belongs) must not make `read_json` throw and stop every account's check: it is read as text,
-    and `_cast` turns what cannot be cast into NULL (a rule can then name it; keys never pass as NULL).
-    """
-    text = raw_schema.duckdb_type("text")
-    for kind in _PAYLOAD_SCALARS:
-        duckdb_type = re.sub(rf"(?<![\w\"]){raw_schema.duckdb_type(kind)}\b", text, duckdb_type)
-    return duckdb_type
-
-
 def _cast(expression: str, record: str, field: str) -> str:
-    """`expression` (read as text by `_lenient`) cast to its raw_schema type: NULL where it cannot be, and NULL
-    for NaN and +-Infinity (no count or share is infinite; a NaN would slip through every range check)."""
+    """`expression` (a payload scalar, read as text: `_files_source`) cast to its raw_schema type: NULL where it
+    cannot be, and NULL for NaN and +-Infinity (no count or share is infinite; a NaN would slip through every range
+    check).
+
+    A value the API sent in a shape its type cannot hold (NaN, Infinity, "2026-02-30", "12 likes") must not make
+    `read_json` throw and stop every account's check: it becomes NULL, which a rule can name (keys never pass as
+    NULL)."""
     kind = dict(raw_schema.record_fields(record))[field]
     if kind == "text":
         return expression
@@ -88,7 +75,7 @@ def _cast(expression: str, record: str, field: str) -> str:
 def _files_source(stream: str, files: list[str]) -> str:
     """The fetch files as rows (one per file); an empty, typed relation when the partition has none."""
     header = [(name, raw_schema.duckdb_type(kind)) for name, kind in raw_schema.FETCH_HEADER]
-    pages = _lenient(raw_schema.duckdb_pages_type(stream))
+    pages = raw_schema.duckdb_pages_type(stream, scalars_as_text=True)
     if not files:
         nulls = ", ".join(f"null::{kind} as {name}" for name, kind in header)
         return f"(select {nulls}, null::{pages} as pages where false)"

@@ -152,20 +152,23 @@ def record_fields(record: str) -> list[tuple[str, str]]:
         raise ValueError(f"unknown raw record {record!r}; expected one of {sorted(RECORDS)}") from None
 
 
-def duckdb_type(field_type: str) -> str:
-    """The DuckDB type of a field: a list of records is a list of structs."""
+def duckdb_type(field_type: str, *, scalars_as_text: bool = False) -> str:
+    """The DuckDB type of a field: a list of records is a list of structs. With `scalars_as_text`, every scalar
+    of the record is read as text (a reader that casts each value itself, so that no value stops the read)."""
     if field_type.startswith("list:"):
-        return duckdb_struct(field_type.removeprefix("list:")) + "[]"
-    return _DUCKDB_SCALARS[field_type]
+        return duckdb_struct(field_type.removeprefix("list:"), scalars_as_text=scalars_as_text) + "[]"
+    return _DUCKDB_SCALARS["text" if scalars_as_text else field_type]
 
 
-def duckdb_struct(record: str) -> str:
-    return "STRUCT(" + ", ".join(f'"{name}" {duckdb_type(kind)}' for name, kind in record_fields(record)) + ")"
+def duckdb_struct(record: str, *, scalars_as_text: bool = False) -> str:
+    fields = (f'"{name}" {duckdb_type(kind, scalars_as_text=scalars_as_text)}' for name, kind in record_fields(record))
+    return "STRUCT(" + ", ".join(fields) + ")"
 
 
-def duckdb_pages_type(stream: str) -> str:
-    """The DuckDB type of a landing file's `pages` for one stream: each page's envelope with the typed data."""
-    envelope = f"response STRUCT(code INTEGER, data {duckdb_struct(stream)})"
+def duckdb_pages_type(stream: str, *, scalars_as_text: bool = False) -> str:
+    """The DuckDB type of a landing file's `pages` for one stream: each page's envelope with the typed data (with
+    `scalars_as_text`, the data's scalars as text; the envelope stays typed)."""
+    envelope = f"response STRUCT(code INTEGER, data {duckdb_struct(stream, scalars_as_text=scalars_as_text)})"
     return f"STRUCT(endpoint VARCHAR, request_id VARCHAR, {envelope})[]"
 
 
