@@ -14,12 +14,13 @@ import dagster as dg
 
 from assets.partitions import daily_partitions
 from assets.warehouse import WAREHOUSE_POOL, Warehouse
-from expectations.datasets import DATASETS, get_dataset, suite_rule_ids
+from expectations.datasets import DATASETS, suite_rule_ids
 from expectations.rules import PARTITION_FRESH_WITHIN_48H, RULES
 from tiktok_api.days import FRESHNESS_LOOKBACK_DAYS, STALE_AFTER, day_start, hours_late
 from tiktok_api.settings import data_dir
 
 if TYPE_CHECKING:
+    from expectations.quarantine import QuarantinedRule
     from expectations.runner import ExpectationOutcome
 
 # Raw suites validate the landing files of an asset; mart suites are named after their dbt model.
@@ -46,9 +47,17 @@ def rules_by_asset() -> dict[str, dict[str, list[str]]]:
 
 
 def check_result(
-    rule_id: str, outcomes: "list[tuple[str, ExpectationOutcome]]", docs: list[str]
+    rule_id: str,
+    outcomes: "list[tuple[str, ExpectationOutcome]]",
+    docs: list[str],
+    quarantined: "Mapping[str, list[QuarantinedRule]] | None" = None,
 ) -> dg.AssetCheckResult:
-    """One rule's result over the partitions validated: (partition, outcome) pairs of its expectations."""
+    """One rule's result over the partitions validated: (partition, outcome) pairs of its expectations.
+
+    `quarantined` (partition -> what was quarantined there) contains an ERROR rule when every partition it failed
+    in quarantined the accounts that fail it: the check then fails without blocking (Dagster blocks downstream
+    assets on ERROR severity only), its metadata keeps the rule's ERROR severity and names the account-days.
+    """
     rule = RULES[rule_id]
     failed = [(partition, o) for partition, o in outcomes if not o.success]
     offending = sum(o.unexpected_count for _, o in failed)
@@ -58,12 +67,28 @@ def check_result(
         for key in o.sample_keys
     ][:10]
     errors = [o.exception for _, o in failed if o.exception]
+    held_out = {
+        partition: sorted(e.business_id for e in (quarantined or {}).get(partition, []) if e.rule_id == rule_id)
+        for partition in {p for p, _ in failed}
+    }
+    contained = bool(failed) and rule.severity == "ERROR" and all(held_out.values())
+    account_days = [f"{day} account={account}" for day, accounts in sorted(held_out.items()) for account in accounts]
+    description = None if not failed else f"{rule.title}: {offending} offending row(s)."
+    if contained:
+        description = (
+            f"{rule.title}: {offending} offending row(s), all in the rows of {', '.join(account_days)}. Those "
+            "account-days are quarantined (left out of the marts, listed in tiktok_quarantine.account_days); "
+            "every other account builds."
+        )
     return dg.AssetCheckResult(
         check_name=rule_id,
         passed=not failed,
-        severity=dg.AssetCheckSeverity.ERROR if rule.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
-        description=None if not failed else f"{rule.title}: {offending} offending row(s).",
+        severity=dg.AssetCheckSeverity.ERROR
+        if rule.severity == "ERROR" and not contained
+        else dg.AssetCheckSeverity.WARN,
+        description=description,
         metadata={
+            **({"quarantined": dg.MetadataValue.json(account_days)} if contained else {}),
             "rule_id": rule_id,
             "severity": rule.severity,
             "offending_count": offending,
@@ -79,7 +104,6 @@ def check_result(
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:
     checks = []
     for asset, rules in sorted(rules_by_asset().items()):
-        is_mart = not asset.startswith("raw_")
         specs = [
             dg.AssetCheckSpec(
                 rule_id,
@@ -90,7 +114,8 @@ def build_quality_checks() -> list[dg.AssetChecksDefinition]:
             )
             for rule_id in sorted(rules)
         ]
-        checks.append(_suite_check(asset, rules, specs, pool=WAREHOUSE_POOL if is_mart else None))
+        # raw checks write the quarantine into the warehouse, mart checks read it: both in its pool
+        checks.append(_suite_check(asset, rules, specs, pool=WAREHOUSE_POOL))
     return checks
 
 
@@ -107,19 +132,25 @@ def _suite_check(
         description=f"Great Expectations suites {', '.join(datasets)} on {asset}, one partition at a time.",
     )
     def quality_check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator[dg.AssetCheckResult]:
-        from expectations.runner import validate_raw  # GX loads only where checks run, not at load
+        # GX loads only where checks run, not at load
+        from expectations.quarantine import quarantine_for
+        from expectations.runner import validate_raw
 
         selected = {key.name for key in context.selected_asset_check_keys}
         outcomes: dict[str, list[tuple[str, ExpectationOutcome]]] = defaultdict(list)
+        quarantined: dict[str, list[QuarantinedRule]] = {}
         docs: list[str] = []
+        is_raw = asset.startswith("raw_")
         # One partition at a time (a backfill range too), so memory stays bounded whatever the range.
         for key in context.partition_keys:
+            partition = date.fromisoformat(key)
+            results = {}
             for dataset in datasets:
-                partition = date.fromisoformat(key)
-                if get_dataset(dataset).layer == "raw":
+                if is_raw:
                     result = validate_raw(dataset, partition, data_dir=data_dir())
                 else:
                     result = warehouse.validate_mart(dataset, partition)
+                results[dataset] = result
                 if result.docs_page:
                     docs.append(str(result.docs_page))
                 for outcome in result.expectations:
@@ -128,9 +159,24 @@ def _suite_check(
                     f"{dataset} {key}: {result.row_count} rows, "
                     + ("all expectations met" if result.success else f"failed rules {result.failed_rules()}")
                 )
+            if is_raw:
+                entries = quarantine_for(results, partition, data_dir())
+                if entries is None:
+                    context.log.warning(
+                        f"{asset} {key}: an ERROR rule fails beyond single accounts: the day is held back"
+                    )
+                quarantined[key] = entries or []
+                warehouse.record_quarantine(
+                    asset, partition, [(e.business_id, e.rule_id, e.offending_rows) for e in quarantined[key]]
+                )
+                for entry in quarantined[key]:
+                    context.log.warning(
+                        f"{asset} {key}: account {entry.business_id} fails {entry.rule_id} "
+                        f"({entry.offending_rows} rows): its rows of the day are quarantined"
+                    )
         for rule_id in sorted(rules):
             if rule_id in selected:
-                yield check_result(rule_id, outcomes[rule_id], docs)
+                yield check_result(rule_id, outcomes[rule_id], docs, quarantined)
 
     return quality_check
 

@@ -49,6 +49,22 @@ PASSWORD_VARIABLE = "TIKTOK_POSTGRES_PASSWORD"
 MEMORY_LIMIT_VARIABLE = "TIKTOK_DUCKDB_MEMORY_LIMIT"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "700MB"  # as dbt_project/profiles.yml's default
 MARTS_SCHEMA = "marts"
+QUARANTINE_SCHEMA = "tiktok_quarantine"
+QUARANTINE_TABLE = f"{QUARANTINE_SCHEMA}.account_days"
+"""The account-days whose raw rows an ERROR rule quarantined (expectations/quarantine.py), one row per (account,
+day, raw asset, rule): staging leaves their rows out (dbt_project/macros/raw.sql names this table too), BI tools
+read it beside the marts. The raw check of an asset replaces that asset's rows of the day on every run."""
+_QUARANTINE_DDL = (
+    f"create schema if not exists {QUARANTINE_SCHEMA}",
+    f"""create table if not exists {QUARANTINE_TABLE} (
+        business_id text not null,
+        partition_date date not null,
+        asset text not null,
+        rule_id text not null,
+        offending_rows bigint not null,
+        quarantined_at timestamp with time zone not null
+    )""",
+)
 
 
 class WarehouseConfigError(ValueError):
@@ -63,6 +79,7 @@ class _Backend(Protocol):
     def read_published(self, root: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]: ...
     def publish(self, root: Path) -> dict[str, object]: ...
     def sql_url(self) -> URL: ...
+    def writable_url(self) -> URL: ...
     def exists(self) -> bool: ...
 
 
@@ -115,6 +132,9 @@ class _DuckDB:
             "duckdb", database=str(self.path), query={"access_mode": "read_only", "memory_limit": memory_limit}
         )
 
+    def writable_url(self) -> URL:
+        return URL.create("duckdb", database=str(self.path))
+
 
 class _Postgres:
     """A PostgreSQL server: raw payloads are COPYed into raw tables, BI reads schema `marts` on the server."""
@@ -164,6 +184,9 @@ class _Postgres:
         }
 
     def sql_url(self) -> URL:
+        return self.url
+
+    def writable_url(self) -> URL:
         return self.url
 
 
@@ -242,6 +265,43 @@ class Warehouse(dg.ConfigurableResource):
         """Make the marts of the last build readable by BI tools; the metadata of what was published."""
         return self._backend().publish(root or data_dir())
 
+    def record_quarantine(self, asset: str, partition: date, entries: Iterable[tuple[str, str, int]]) -> None:
+        """Replace what the raw check of `asset` quarantined for `partition` by `entries`, (business_id, rule_id,
+        offending rows) each, in one transaction (QUARANTINE_TABLE). No entries and no warehouse yet: nothing."""
+        rows = [{"business_id": b, "day": partition, "asset": asset, "rule_id": r, "rows": n} for b, r, n in entries]
+        backend = self._backend()
+        if not rows and not backend.exists():
+            return
+        engine = sqlalchemy.create_engine(backend.writable_url())
+        try:
+            with engine.begin() as connection:
+                for statement in _QUARANTINE_DDL:
+                    connection.exec_driver_sql(statement)
+                connection.execute(
+                    sqlalchemy.text(f"delete from {QUARANTINE_TABLE} where asset = :asset and partition_date = :day"),
+                    {"asset": asset, "day": partition},
+                )
+                if rows:
+                    connection.execute(
+                        sqlalchemy.text(
+                            f"insert into {QUARANTINE_TABLE} values "
+                            "(:business_id, :day, :asset, :rule_id, :rows, current_timestamp)"
+                        ),
+                        rows,
+                    )
+        finally:
+            engine.dispose()
+
+    def quarantined(self) -> pd.DataFrame:
+        """Every quarantined (account, day, asset, rule), by day (empty when nothing was ever quarantined)."""
+        columns = "business_id, partition_date, asset, rule_id, offending_rows"
+        if self.exists():
+            tables = f"select count(*) as n from information_schema.tables where table_schema = '{QUARANTINE_SCHEMA}'"
+            if int(self.read_marts({"n": tables})["n"]["n"].iloc[0]):
+                query = f"select {columns} from {QUARANTINE_TABLE} order by partition_date, business_id, asset, rule_id"
+                return self.read_marts({"q": query})["q"]
+        return pd.DataFrame(columns=columns.split(", "))
+
     def validate_mart(self, dataset: str, partition: date, root: Path | None = None) -> SuiteResult:
         """Validate one partition of a mart's suite inside the warehouse (GX's SQL engine, on either warehouse)."""
         from expectations.runner import validate_in_warehouse  # GX loads only where checks run
@@ -309,6 +369,13 @@ def publish_duckdb_copy(warehouse: Path, target: Path) -> dict[str, int]:
                         f"create table {MARTS_SCHEMA}.{table} as select * from warehouse.{MARTS_SCHEMA}.{table}"
                     )
                     counts[table] = con.execute(f"select count(*) from {MARTS_SCHEMA}.{table}").fetchall()[0][0]
+                quarantine = QUARANTINE_TABLE.split(".")[1]
+                if con.execute(
+                    "select count(*) from duckdb_tables() where database_name = 'warehouse' "
+                    f"and schema_name = '{QUARANTINE_SCHEMA}' and table_name = '{quarantine}'"
+                ).fetchall()[0][0]:
+                    con.execute(f"create schema {QUARANTINE_SCHEMA}")
+                    con.execute(f"create table {QUARANTINE_TABLE} as select * from warehouse.{QUARANTINE_TABLE}")
                 con.execute("detach warehouse")
                 con.execute("checkpoint")
         finally:

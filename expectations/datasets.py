@@ -373,20 +373,20 @@ def get_dataset(name: str) -> Dataset:
         raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)}") from None
 
 
-def raw_partition_files(data_dir: Path, stream: str, partition: date) -> list[str]:
-    """The fetch files of one raw partition (every account), never a temporary file."""
-    return [str(path) for path in landing.partition_files(Path(data_dir), stream, partition)]
+def raw_partition_files(data_dir: Path, stream: str, partition: date, account: str | None = None) -> list[str]:
+    """The fetch files of one raw partition (every account, or only `account`), never a temporary file."""
+    return [str(path) for path in landing.partition_files(Path(data_dir), stream, partition, account or "*")]
 
 
-def partition_sql(dataset: str, partition: date, data_dir: Path | None = None) -> str:
+def partition_sql(dataset: str, partition: date, data_dir: Path | None = None, account: str | None = None) -> str:
     """The SQL that reads one partition of `dataset`.
 
     Mart SQL is standard SQL that every warehouse runs, the partition a `date 'YYYY-MM-DD'` literal. Raw SQL
-    reads the landing files under data_dir with DuckDB.
+    reads the landing files under data_dir with DuckDB: every account's, or only `account`'s.
     """
     spec = get_dataset(dataset)
     if spec.stream is not None:
         if data_dir is None:
             raise ValueError(f"{dataset} reads raw files: data_dir is required")
-        return spec.sql(raw_partition_files(data_dir, spec.stream, partition))
+        return spec.sql(raw_partition_files(data_dir, spec.stream, partition, account))
     return spec.sql([]).replace(PARTITION, f"date '{partition.isoformat()}'")

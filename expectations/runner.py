@@ -722,16 +722,18 @@ def validate_raw(
     docs_dir: Path | None = None,
     build_docs: bool = True,
     history: int = HISTORY_LIMIT,
+    account: str | None = None,
 ) -> SuiteResult:
     """Validate ONE partition of a raw `dataset`: its landing files under data_dir, read by an in-memory DuckDB
     (the dataset's SQL as the query asset) and validated there by GX's SQL engine, whichever warehouse the marts
-    live in. docs_dir defaults to `<data_dir>/quality`."""
+    live in. docs_dir defaults to `<data_dir>/quality`. With `account`, only that account's files (to find which
+    accounts a failed rule belongs to)."""
     spec = get_dataset(dataset)
     if spec.layer != "raw":
         raise ValueError(f"{dataset} is a mart: validate it where the marts live (assets.warehouse.Warehouse)")
     partition = _as_date(partition)
     quality = _quality(Path(docs_dir) if docs_dir is not None else Path(data_dir) / "quality")
-    sql = partition_sql(spec.name, partition, Path(data_dir)).strip()
+    sql = partition_sql(spec.name, partition, Path(data_dir), account).strip()
     return _validate_query(quality, spec.name, partition, _scratch(quality), sql, build_docs, history)
 
 

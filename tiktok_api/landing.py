@@ -98,10 +98,17 @@ def write_fetch(
     return atomic_write_text(folder / f"{landed_at.strftime('%Y%m%dT%H%M%S%fZ')}_{fetch_id}.json", body)
 
 
-def partition_files(root: Path, stream: str, partition_date: date) -> list[Path]:
-    """The fetch files of one partition, every account, in name order."""
+def partition_files(root: Path, stream: str, partition_date: date, business_id: str = "*") -> list[Path]:
+    """The fetch files of one partition, every account (or one), in name order."""
     folder = partition_dir(root, stream, partition_date)
-    return sorted(folder.glob(f"{ACCOUNT_KEY}=*/{FILE_NAME_GLOB}")) if folder.exists() else []
+    return sorted(folder.glob(f"{ACCOUNT_KEY}={business_id}/{FILE_NAME_GLOB}")) if folder.exists() else []
+
+
+def partition_accounts(root: Path, stream: str, partition_date: date) -> list[str]:
+    """The accounts that have at least one fetch file in a partition."""
+    return sorted(
+        {path.parent.name.removeprefix(f"{ACCOUNT_KEY}=") for path in partition_files(root, stream, partition_date)}
+    )
 
 
 def list_fetches(root: Path, stream: str, partition_date: date, business_id: str) -> list[Path]:

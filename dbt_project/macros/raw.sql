@@ -136,11 +136,12 @@
                 {%- endfor %}
             },
             format = 'auto'
-        )
+        ) as fetches
         where complete
         {%- if reads_window() %}
           and "date" >= '{{ partition_window()[0] }}' and "date" < '{{ partition_window()[1] }}'
         {%- endif %}
+        {{- not_quarantined('fetches.business_id', 'fetches.partition_date') }}
     ) as files,
     unnest(files.pages) as pages(page)
     {%- endif %}
@@ -170,6 +171,7 @@
     {%- if reads_window() %}
       and raw.partition_date >= '{{ partition_window()[0] }}' and raw.partition_date < '{{ partition_window()[1] }}'
     {%- endif %}
+    {{- not_quarantined('raw.business_id', 'raw.partition_date') }}
     {%- endif %}
 {%- endmacro %}
 
@@ -230,6 +232,24 @@
 
 {% macro postgres__list_length(list_expression) -%}
     jsonb_array_length({{ list_expression }})
+{%- endmacro %}
+
+
+{#-
+    Leaves out the pages of the account-days a raw ERROR rule quarantined: the table the raw checks write
+    (assets/warehouse.py, QUARANTINE_TABLE; expectations/quarantine.py). Before any check has written it, there is
+    nothing to leave out.
+-#}
+{% macro not_quarantined(business_id, partition_date) -%}
+    {%- set quarantine = adapter.get_relation(target.database, 'tiktok_quarantine', 'account_days') if execute else none -%}
+    {%- if quarantine is not none %}
+          and not exists (
+              select 1
+              from {{ quarantine }} as quarantined
+              where quarantined.business_id = {{ business_id }}
+                and quarantined.partition_date = {{ partition_date }}
+          )
+    {%- endif %}
 {%- endmacro %}
 
 

@@ -46,3 +46,12 @@ def test_a_reader_during_builds_meets_no_lock_and_sees_only_complete_builds(tmp_
     seen = set(eval(out))  # noqa: S307 - our own subprocess's printed list of tuples
     assert seen and seen <= complete, "every read saw one whole build"
     assert len(seen) > 1, "the reader followed new builds"
+
+
+def test_staging_leaves_out_the_quarantine_table_the_checks_write():
+    """The quarantine table is named in assets/warehouse.py and in the dbt macro that reads it: they must agree."""
+    from assets.warehouse import QUARANTINE_TABLE
+
+    schema, table = QUARANTINE_TABLE.split(".")
+    macros = (Path(__file__).resolve().parents[2] / "dbt_project" / "macros" / "raw.sql").read_text()
+    assert f"adapter.get_relation(target.database, '{schema}', '{table}')" in macros

@@ -7,7 +7,8 @@ serves `break=<rule_id>` (tiktok_api/simulator/breakage.py), and then:
   Dagster check named after the rule, or the dbt data test `<rule_id>__<model>` with the rule id in its
   metadata), with the registry's severity; every other check of the run passes;
 - an ERROR rule holds back every asset downstream of the failed check's asset; a WARN rule holds back nothing (the
-  BI copy and the report are built);
+  BI copy and the report are built), nor does an ERROR rule on raw data that only some accounts break: their
+  account-day is quarantined (tests/e2e/test_quarantine.py);
 - the alert sensor, ticked twice with its cursor, writes exactly one alert: the rule's, with its severity and its
   runbook section.
 
@@ -32,12 +33,14 @@ import dagster as dg
 import pytest
 
 from assets.quality import FRESHNESS_CLOCK_TAG
+from assets.warehouse import Warehouse
 from expectations import rules as R
 from expectations.rules import DBT, RULES, dbt_test_name, runbook_anchor
 from orchestration.sensors import quality_alert_sensor
 from tests.e2e.test_daily_job import DAY, materialized, run_daily
 from tests.postgres_server import warehouse_env
 from tiktok_api.days import FRESHNESS_LOOKBACK_DAYS, day_end
+from tiktok_api.simulator import Simulator
 from tiktok_api.simulator.breakage import BREAKABLE_RULES
 
 WAREHOUSES = ("duckdb", "postgres")
@@ -56,6 +59,7 @@ class Case:
     accounts: int = 1
     earlier_days: tuple[date, ...] = ()  # run first, clean (nothing may fail), in the same instance and warehouse
     earlier_assets: tuple[str, ...] = ()  # what the earlier days need: the stream of the rule and its staging
+    quarantined: int | None = None  # the index of the one account an ERROR rule on raw data quarantines
 
 
 FIRES: dict[str, Case] = {
@@ -64,8 +68,8 @@ FIRES: dict[str, Case] = {
     R.COUNTS_NOT_NEGATIVE: Case("raw_tiktok_videos"),
     R.REACH_WITHIN_VIEWS: Case("raw_tiktok_videos"),
     R.KEYS_UNIQUE_NOT_NULL: Case("raw_tiktok_videos"),
-    # the third demo account has 20 followers
-    R.AUDIENCE_NEEDS_100_FOLLOWERS: Case("raw_tiktok_account", accounts=3),
+    # the third demo account has 20 followers: its account-day is quarantined, the other two build
+    R.AUDIENCE_NEEDS_100_FOLLOWERS: Case("raw_tiktok_account", accounts=3, quarantined=2),
     # ERROR rules the marts' GX suites check: the BI copy and the report are held back
     R.DISTRIBUTION_SUMS_TO_ONE: Case("fct_tiktok_video_audience"),
     R.TOP_LIST_SUMS_AT_MOST_ONE: Case("fct_tiktok_video_audience"),
@@ -174,9 +178,14 @@ def test_the_rule_fires_alone_end_to_end(rule_id: str, warehouse: str, tmp_path:
         (case.fails_on, _check_name(rule_id, case.fails_on))
     ]
     [evaluation] = _failed(result)
-    severity = dg.AssetCheckSeverity.ERROR if rule.severity == R.ERROR else dg.AssetCheckSeverity.WARN
+    blocks = rule.severity == R.ERROR and case.quarantined is None
+    severity = dg.AssetCheckSeverity.ERROR if blocks else dg.AssetCheckSeverity.WARN
     meta = _metadata(evaluation)
     assert evaluation.severity == severity and (meta["rule_id"], meta["severity"]) == (rule_id, rule.severity)
+    if case.quarantined is not None:
+        account = Simulator(accounts=case.accounts).world.accounts[case.quarantined].business_id
+        assert meta["quarantined"] == [f"{DAY} account={account}"]
+        assert Warehouse.from_env().quarantined()["business_id"].tolist() == [account]
     if rule.checks[case.fails_on] == DBT:  # the dbt data test itself failed
         assert meta["status"] == ("warn" if rule.severity == R.WARN else "fail")
         assert int(meta["dagster_dbt/failed_row_count"]) >= 1
@@ -185,12 +194,12 @@ def test_the_rule_fires_alone_end_to_end(rule_id: str, warehouse: str, tmp_path:
     built = materialized(result)
     if rule_id == R.PARTITION_FRESH_WITHIN_48H:
         pass  # the freshness job builds nothing; the day itself could not land (above)
-    elif rule.severity == R.ERROR:
+    elif blocks:
         assert case.fails_on in built
         assert _downstream(case.fails_on) & built == set(), "an ERROR rule holds back the downstream assets"
         assert not result.success
     else:
-        assert built >= BI_AND_REPORT, "a WARN rule does not hold back the BI copy and the report"
+        assert built >= BI_AND_REPORT, "a WARN or contained rule does not hold back the BI copy and the report"
         assert result.success
 
     # one alert, the rule's, never repeated

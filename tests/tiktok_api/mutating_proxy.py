@@ -1,11 +1,11 @@
 """A mutating proxy for tests: a real HTTP server on loopback, in a thread, that forwards every request to the
-simulator and rewrites the JSON answers of ONE chosen account with a function.
+simulator and rewrites the JSON answers of chosen accounts, each with its own function.
 
 The client under test talks to the proxy exactly as it would to TikTok (real sockets, real headers); the proxy
-asks the simulator, and when the request's `business_id` is the chosen account and the path is a data endpoint,
-hands the decoded answer to `mutate`, which returns the answer to send instead: a dict (serialised with Python's
-json, so float('nan') becomes the bare token NaN) or the exact body text. Every other account, the token calls
-and the simulator's admin endpoints pass through untouched.
+asks the simulator, and when the request's `business_id` is a chosen account and the path is a data endpoint,
+hands the decoded answer to that account's `mutate`, which returns the answer to send instead: a dict
+(serialised with Python's json, so float('nan') becomes the bare token NaN) or the exact body text. Every other
+account, the token calls and the simulator's admin endpoints pass through untouched.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -45,10 +45,9 @@ Mutation = Callable[[Answer], "dict[str, Any] | str"]
 
 
 class MutatingProxy:
-    def __init__(self, upstream: str, business_id: str, mutate: Mutation) -> None:
+    def __init__(self, upstream: str, mutations: Mapping[str, Mutation]) -> None:
         self.upstream = upstream.rstrip("/")
-        self.business_id = business_id
-        self.mutate = mutate
+        self.mutations = dict(mutations)  # business_id -> how its answers are rewritten
         self.calls: Counter[tuple[str, str]] = Counter()  # (endpoint, business_id) -> requests forwarded
         # (endpoint, business_id) -> (the simulator's body, the body sent on) of every data answer, in order
         self.bodies: dict[tuple[str, str], list[tuple[bytes, bytes]]] = {}
@@ -97,12 +96,13 @@ class MutatingProxy:
             with self._lock:
                 self.calls[(endpoint, account)] += 1
                 number = self.calls[(endpoint, account)]
-            if account == self.business_id:
+            mutate = self.mutations.get(account)
+            if mutate is not None:
                 envelope = json.loads(content)
                 if envelope.get("code") == contract.OK:  # errors (rate limits, ...) pass as they are
                     answer = Answer(endpoint, params, envelope, number, self.state)
                     with self._lock:
-                        mutated = self.mutate(answer)
+                        mutated = mutate(answer)
                     text = mutated if isinstance(mutated, str) else json.dumps(mutated)
                     content = text.encode("utf-8")
                     out_headers["content-type"] = "application/json"

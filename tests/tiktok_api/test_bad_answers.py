@@ -42,7 +42,7 @@ def proxied(rig: Rig) -> Iterator[MakeProxy]:
     proxies: list[MutatingProxy] = []
 
     def make(mutate: Callable[[Answer], Any]) -> tuple[MutatingProxy, TikTokClient]:
-        proxy = MutatingProxy(rig.server.url, rig.bid(BAD), mutate).start()
+        proxy = MutatingProxy(rig.server.url, {rig.bid(BAD): mutate}).start()
         proxies.append(proxy)
         client = TikTokClient(
             proxy.base_url,
