@@ -247,8 +247,9 @@ RULES: dict[str, Rule] = dict(
             _on(DBT, *_MARTS),
             "A value outside its documented domain: an account type, media type or dimension name the model does "
             "not know, an hour outside 0-23, a negative video second, a snapshot gap under 1 day, an engagement "
-            "rate above 1 (possible only on an anomaly: it is a ratio of counts, not an API percentage), or a "
-            "required attribute the API left out (account type, publishing or comment time).",
+            "rate above 1 (possible only on an anomaly: it is a ratio of counts, not an API percentage), a "
+            "required attribute the API left out (account type, publishing or comment time), or an account-day "
+            "whose metrics are all missing.",
         ),
         _rule(
             REFERENCES_RESOLVE,
@@ -281,11 +282,12 @@ RULES: dict[str, Rule] = dict(
             TIMES_ARE_POSSIBLE,
             "Times are possible: nothing is seen before it exists",
             WARN,
-            _on(DBT, "fct_tiktok_video_daily", "fct_tiktok_comments"),
+            _on(DBT, "fct_tiktok_account_daily", "fct_tiktok_video_daily", "fct_tiktok_comments"),
             "A post snapshot was fetched before the post was published (fct_tiktok_video_daily.landed_at < "
-            "dim_tiktok_videos.published_at), or a comment was seen in a fetch that landed before it was created "
-            "(fct_tiktok_comments.landed_at < created_at): a create_time in milliseconds or another time zone, or "
-            "a wrong clock. (A fetch for day D runs after D, so it legitimately lists posts and comments created "
+            "dim_tiktok_videos.published_at: a post created in the future), a comment was seen in a fetch that "
+            "landed before it was created (fct_tiktok_comments.landed_at < created_at), or an account's metric day "
+            "begins after the fetch that reported it landed (fct_tiktok_account_daily.landed_at < metric_date: a "
+            "metric date in the future): a create_time in milliseconds or another time zone, or a wrong clock. (A fetch for day D runs after D, so it legitimately lists posts and comments created "
             "after D: the landing time, not the partition day, is what nothing may precede.)",
         ),
         _rule(

@@ -78,6 +78,34 @@ def run_daily(
     return result, instance
 
 
+def use_warehouse(
+    folder: Path, kind: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Warehouse:
+    """Point the platform at a fresh data folder and a fresh warehouse of `kind` (a new database on the session's
+    PostgreSQL server for `postgres`)."""
+    from tests.postgres_server import warehouse_env
+
+    monkeypatch.setenv("TIKTOK_DATA_DIR", str(folder))
+    for name in ("TIKTOK_DUCKDB_PATH", "TIKTOK_ALERT_WEBHOOK_URL", "TIKTOK_WAREHOUSE"):
+        monkeypatch.delenv(name, raising=False)
+    if kind == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        for key, value in warehouse_env(server.create_database(f"tiktok_{folder.name}")).items():
+            monkeypatch.setenv(key, value)
+    return Warehouse.from_env()
+
+
+def run_daily_at(url: str, warehouse: Warehouse, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """Run `tiktok_daily` for DAY against the simulator (or a proxy of it) at `url`."""
+    from orchestration.definitions import defs
+
+    resources = {"tiktok": TikTokSource(simulator_url=url), "warehouse": warehouse, "dbt": dbt_cli(warehouse)}
+    job = defs.resolve_job_def("tiktok_daily")
+    return job.execute_in_process(
+        partition_key=DAY.isoformat(), instance=instance, raise_on_error=False, resources=resources
+    )
+
+
 def materialized(result: dg.ExecuteInProcessResult) -> set[str]:
     return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +29,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.dbt import dbt_cli
-from assets.resources import TikTokSource
 from assets.warehouse import MARTS_SCHEMA, QUARANTINE_TABLE, Warehouse
 from expectations import rules as R
 from orchestration.sensors import quality_alert_sensor
-from tests.e2e.test_daily_job import DAY, materialized
-from tests.postgres_server import warehouse_env
+from tests.e2e.test_daily_job import DAY, materialized, run_daily_at, use_warehouse
 from tests.tiktok_api.mutating_proxy import Answer, MutatingProxy, Mutation
 from tiktok_api import contract, landing
-from tiktok_api.days import daily_run_time
-from tiktok_api.simulator import Simulator, SimulatorServer
-from tiktok_api.simulator.offline_fetch import standing_still
+from tiktok_api.simulator import Simulator
 
-ACCOUNTS = 4
-POSTS_PER_DAY = 0.01  # a few posts per account: few calls, as the client paces a still simulator in real time
 RUN_COLUMNS = ("staged_at", "landed_at", "fetch_id", "request_id")  # when and by which fetch a row was made
 MARTS = R._MARTS
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -73,40 +66,6 @@ FAILS = {
     ("raw_tiktok_videos", R.COUNTS_NOT_NEGATIVE): {0},
     ("raw_tiktok_videos", R.REACH_WITHIN_VIEWS): {1},
 }
-
-
-@pytest.fixture(scope="module")
-def simulator() -> Iterator[tuple[Simulator, str]]:
-    simulator = Simulator(accounts=ACCOUNTS, now=daily_run_time(DAY).timestamp(), posts_per_day=POSTS_PER_DAY)
-    with SimulatorServer(simulator) as server, standing_still(simulator):
-        yield simulator, server.url
-
-
-@pytest.fixture(params=("duckdb", "postgres"))
-def warehouse_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-def _use(folder: Path, kind: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
-    """Point the platform at a fresh data folder and warehouse."""
-    monkeypatch.setenv("TIKTOK_DATA_DIR", str(folder))
-    for name in ("TIKTOK_DUCKDB_PATH", "TIKTOK_ALERT_WEBHOOK_URL", "TIKTOK_WAREHOUSE"):
-        monkeypatch.delenv(name, raising=False)
-    if kind == "postgres":
-        server = request.getfixturevalue("postgres_server")
-        for key, value in warehouse_env(server.create_database(f"tiktok_quarantine_{folder.name}")).items():
-            monkeypatch.setenv(key, value)
-    return Warehouse.from_env()
-
-
-def _run(url: str, warehouse: Warehouse, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    from orchestration.definitions import defs
-
-    resources = {"tiktok": TikTokSource(simulator_url=url), "warehouse": warehouse, "dbt": dbt_cli(warehouse)}
-    job = defs.resolve_job_def("tiktok_daily")
-    return job.execute_in_process(
-        partition_key=DAY.isoformat(), instance=instance, raise_on_error=False, resources=resources
-    )
 
 
 def _plain(value: Any) -> Any:
@@ -146,27 +105,27 @@ def _metadata(evaluation: dg.AssetCheckEvaluation) -> Mapping[str, Any]:
 
 
 def test_bad_accounts_are_quarantined_and_the_control_accounts_build_as_on_a_clean_day(
-    simulator: tuple[Simulator, str],
+    still_simulator: tuple[Simulator, str],
     warehouse_kind: str,
     tmp_path: Path,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
 ):
-    sim, url = simulator
+    sim, url = still_simulator
     ids = [account.business_id for account in sim.world.accounts]
     bad, controls = {ids[i] for i in BAD}, {ids[i] for i in CONTROLS}
 
-    clean_warehouse = _use(tmp_path / "clean", warehouse_kind, request, monkeypatch)
-    clean = _run(url, clean_warehouse, dg.DagsterInstance.ephemeral())
+    clean_warehouse = use_warehouse(tmp_path / "clean", warehouse_kind, request, monkeypatch)
+    clean = run_daily_at(url, clean_warehouse, dg.DagsterInstance.ephemeral())
     assert clean.success and all(e.passed for e in clean.get_asset_check_evaluations())
     clean_rows = _rows(clean_warehouse, controls)
     assert all(clean_rows[mart] for mart in ("dim_tiktok_accounts", "fct_tiktok_video_daily")), "controls have data"
 
     folder = tmp_path / "bad"
-    warehouse = _use(folder, warehouse_kind, request, monkeypatch)
+    warehouse = use_warehouse(folder, warehouse_kind, request, monkeypatch)
     instance = dg.DagsterInstance.ephemeral()
     with MutatingProxy(url, {ids[i]: mutate for i, mutate in BAD.items()}) as proxy:
-        result = _run(proxy.url, warehouse, instance)
+        result = run_daily_at(proxy.url, warehouse, instance)
 
     # the ERROR rules failed on the bad accounts only, without holding back the day
     failed = {
