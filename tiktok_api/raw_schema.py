@@ -121,6 +121,15 @@ RECORDS: dict[str, list[tuple[str, str]]] = {
     "reply": _COMMENT,
 }
 
+# The fields a record cannot be without (its key): a record lacking one can be no row of any model, so the client
+# refuses the page that carries it (tiktok_api/client.py) rather than land a record no reader can place.
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "account_metric": ("date",),
+    "video": ("item_id",),
+    "comment": ("comment_id",),
+    "reply": ("comment_id",),
+}
+
 # The fetch header of a landing file, as DuckDB reads it (see tiktok_api.landing.write_fetch).
 FETCH_HEADER: list[tuple[str, str]] = [
     ("partition_date", "date"),

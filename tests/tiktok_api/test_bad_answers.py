@@ -497,3 +497,92 @@ def test_the_proxy_without_a_change_passes_both_accounts_through(rig: Rig, proxi
         pages[index] = len(through.pages)
     assert proxy.untouched(contract.VIDEO_LIST, rig.bid(CLEAN))
     assert proxy.calls[(contract.VIDEO_LIST, rig.bid(BAD))] == pages[BAD]
+
+
+# --- bodies and shapes a reader cannot take -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ("<html><body>502 Bad Gateway</body></html>", "HTML where JSON belongs"),
+        ('{"code": 0, "message": "OK", "data": {"videos": [', "a body cut short"),
+    ],
+)
+def test_a_body_that_is_not_json_fails_the_account_and_lands_nothing(
+    rig: Rig, proxied: MakeProxy, tmp_path: Path, body: str, what: str
+) -> None:
+    bad, proxy = run_videos(proxied, rig, tmp_path, lambda answer: body)
+    assert bad.error is not None and rig.bid(BAD) in bad.error, what
+    assert contract.VIDEO_LIST in bad.error, what
+    assert bad.path is None or landed(bad)["complete"] is False, what
+
+
+def test_fields_the_contract_does_not_know_are_landed_as_sent(rig: Rig, proxied: MakeProxy, tmp_path: Path) -> None:
+    """Tolerated: TikTok adds a field; the fetch lands complete with the field, and the typed readers ignore it."""
+
+    def mutate(answer: Answer) -> dict:
+        for video in answer.data["videos"]:
+            video["brand_new_metric"] = {"nested": [1, 2]}
+        return answer.envelope
+
+    bad, _ = run_videos(proxied, rig, tmp_path, mutate)
+    assert bad.error is None and landed(bad)["complete"] is True
+    assert landed(bad)["pages"][0]["response"]["data"]["videos"][0]["brand_new_metric"] == {"nested": [1, 2]}
+    with duckdb.connect(":memory:") as con:
+        rows = con.execute(partition_sql("raw_tiktok_videos", PARTITION, tmp_path)).df()
+    assert "brand_new_metric" not in rows.columns and (rows["business_id"] == rig.bid(BAD)).any()
+
+
+@pytest.mark.parametrize(
+    ("change", "phrase"),
+    [
+        (lambda v: v.update(item_id=None), "null"),
+        (lambda v: v.pop("item_id"), "missing"),
+    ],
+    ids=["null", "missing"],
+)
+def test_a_post_without_an_id_is_refused(
+    rig: Rig, proxied: MakeProxy, tmp_path: Path, change: Callable[[dict], Any], phrase: str
+) -> None:
+    """A post with no id can be no row of any mart (the key): the page is refused and named. Measured before the
+    check: a null id landed complete, a missing one crashed the fetch with a bare KeyError."""
+
+    def mutate(answer: Answer) -> dict:
+        change(answer.data["videos"][0])
+        return answer.envelope
+
+    bad, proxy = run_videos(proxied, rig, tmp_path, mutate)
+    assert_failed(bad, rig, f"data.videos[0].item_id is {phrase}: a video needs it (its key)")
+    assert bad.path is None and bad_calls(proxy, rig) == 1 and not rig.sleeps
+
+
+def test_a_metrics_day_without_its_date_is_refused(rig: Rig, proxied: MakeProxy, tmp_path: Path) -> None:
+    """Measured before the check: landed complete, a metrics row no day of the marts could hold."""
+
+    def mutate(answer: Answer) -> dict:
+        answer.data["metrics"][0].pop("date")
+        return answer.envelope
+
+    proxy, client = proxied(mutate)
+    raw = fetcher(client, rig, tmp_path)
+    bad = raw.fetch_account(rig.bid(BAD), ACCOUNT_PARTITION)
+    assert_failed(bad, rig, "data.metrics[0].date is missing: a account_metric needs it (its key)")
+    assert bad.path is None
+    clean = raw.fetch_account(rig.bid(CLEAN), ACCOUNT_PARTITION)
+    assert_clean(clean, proxy, rig, contract.BUSINESS_GET)
+
+
+def test_has_more_sent_as_text_is_read_as_the_boolean(rig: Rig, proxied: MakeProxy, tmp_path: Path) -> None:
+    """Tolerated: "true" / "false" for true / false. Read as the boolean (a reader testing the string's truth
+    would page for ever on "false"): the same posts as a clean fetch, landed complete."""
+
+    def mutate(answer: Answer) -> dict:
+        answer.data["has_more"] = str(answer.data["has_more"]).lower()
+        return answer.envelope
+
+    bad, proxy = run_videos(proxied, rig, tmp_path, mutate)
+    assert bad.error is None and landed(bad)["complete"] is True
+    direct = rig.client().list_videos(rig.bid(BAD), ["item_id"], max_count=contract.VIDEO_MAX_COUNT)
+    assert bad.records == len(direct.records)
+    assert bad_calls(proxy, rig) == len(direct.pages)
