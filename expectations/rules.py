@@ -287,8 +287,9 @@ RULES: dict[str, Rule] = dict(
             "dim_tiktok_videos.published_at: a post created in the future), a comment was seen in a fetch that "
             "landed before it was created (fct_tiktok_comments.landed_at < created_at), or an account's metric day "
             "begins after the fetch that reported it landed (fct_tiktok_account_daily.landed_at < metric_date: a "
-            "metric date in the future): a create_time in milliseconds or another time zone, or a wrong clock. (A fetch for day D runs after D, so it legitimately lists posts and comments created "
-            "after D: the landing time, not the partition day, is what nothing may precede.)",
+            "metric date in the future): a create_time in milliseconds or another time zone, or a wrong clock. "
+            "(A fetch for day D runs after D, so it legitimately lists posts and comments created after D: the "
+            "landing time, not the partition day, is what nothing may precede.)",
         ),
         _rule(
             PARTITION_FRESH_WITHIN_48H,

@@ -20,6 +20,7 @@ from tiktok_api.days import (
     ACCOUNT_REVISION_DAYS,
     PUBLISHED_FOR_CERTAIN,
     SNAPSHOT_DAYS,
+    day_start,
     published_at_the_earliest,
     published_for_certain,
 )
@@ -29,6 +30,10 @@ from tiktok_api.files import locked_json
 # A post's lifetime metrics freeze 365 days after publishing; a snapshot taken once the publication lag has
 # passed on top of that is final.
 FINAL_SNAPSHOT_AGE = timedelta(days=contract.VIDEO_METRICS_FREEZE_DAYS) + PUBLISHED_FOR_CERTAIN
+SNAPSHOT_LIFE_DAYS = FINAL_SNAPSHOT_AGE.days + 1
+"""The snapshot days a post has in the marts: its snapshot of day D is kept while D <= its publishing day + this
+(dbt var post_snapshot_life_days). A fetch of D lists every such post (paging_horizon), so which posts have a
+snapshot of D does not depend on when D was fetched; older posts, listed or not, add nothing (frozen)."""
 
 VIDEO_URL = re.compile(r"tiktok\.com/(?:@(?P<user>[^/?#]+)/(?:video|photo)|embed(?:/v2)?)/(?P<id>\d{15,21})")
 
@@ -69,6 +74,24 @@ def account_window(
     if partition < earliest:
         return None
     return max(partition - timedelta(days=lookback_days), earliest), partition
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def paging_horizon(partition: date, final_before_ms: int | None) -> int | None:
+    """Where a fetch of `partition`'s post snapshots may stop paging (epoch ms), given the posts whose final
+    snapshot is stored (`final_before_ms`, from earlier fetches; None: none, so page to the end): never past the
+    oldest post that still has a snapshot of `partition` (SNAPSHOT_LIFE_DAYS), whenever the fetch runs."""
+    if final_before_ms is None:
+        return None
+    return min(final_before_ms, _ms(day_start(partition) - timedelta(days=SNAPSHOT_LIFE_DAYS)))
+
+
+def final_snapshots_before(partition: date, now: datetime) -> int:
+    """After a complete fetch of `partition` at `now`: every post published before this (epoch ms) was final."""
+    return _ms(min(day_start(partition), now) - FINAL_SNAPSHOT_AGE)
 
 
 def snapshot_allowed(partition: date, today: date) -> bool:
@@ -225,7 +248,7 @@ class RawFetcher:
             return outcome
         state_path = self._state_path("videos", business_id)
         state = json.loads(state_path.read_text()) if state_path.exists() else {}
-        horizon_ms = state.get("final_snapshots_before_ms")
+        horizon_ms = paging_horizon(partition, state.get("final_snapshots_before_ms"))
         pages: list[Page] = []
         try:
             result = self.client.list_videos(
@@ -255,7 +278,7 @@ class RawFetcher:
         self._land(outcome, partition, pages, True, {"horizon_ms": horizon_ms})
         # Every post older than this has had a final (frozen) snapshot stored: later runs stop paging there.
         with locked_json(state_path) as state:
-            new_horizon = int((now - FINAL_SNAPSHOT_AGE).timestamp() * 1000)
+            new_horizon = final_snapshots_before(partition, now)
             state["final_snapshots_before_ms"] = max(new_horizon, state.get("final_snapshots_before_ms") or 0)
         return outcome
 

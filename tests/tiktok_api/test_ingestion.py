@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,47 @@ def test_landing_refuses_bad_streams_ids_and_bodies(tmp_path):
     with pytest.raises(ValueError):
         landing.write_fetch(tmp_path, "account", date(2026, 11, 17), "b1", {}, [_page("<html>")])
     assert not list(tmp_path.rglob("*.json")), "a refused fetch leaves nothing behind"
+
+
+# --- reproducible re-runs: which posts a day's snapshot lists -------------------------------------------------------
+
+
+def test_the_paging_horizon_of_a_day_does_not_depend_on_later_days():
+    from tiktok_api.days import day_start
+    from tiktok_api.ingestion import SNAPSHOT_LIFE_DAYS, paging_horizon
+
+    day = date(2026, 11, 10)
+    oldest_with_a_snapshot = int((day_start(day) - timedelta(days=SNAPSHOT_LIFE_DAYS)).timestamp() * 1000)
+    assert paging_horizon(day, None) is None, "nothing final stored yet: page to the end"
+    older = oldest_with_a_snapshot - 86_400_000
+    assert paging_horizon(day, older) == older, "stop where the stored final snapshots end"
+    later_days_stored = oldest_with_a_snapshot + 30 * 86_400_000
+    assert paging_horizon(day, later_days_stored) == oldest_with_a_snapshot, "never past the day's own posts"
+
+
+def test_a_day_refetched_after_later_days_lists_the_same_posts_as_in_order(tmp_path: Path):
+    """A backfill fetches days in any order. Measured before the fix: a day fetched after later days stopped paging
+    at the later days' horizon and left out posts that still had a snapshot of that day; now each fetch of a day
+    lists every post younger than SNAPSHOT_LIFE_DAYS on that day, with the same records, whatever ran before."""
+    from tiktok_api.days import daily_run_time, day_start
+    from tiktok_api.ingestion import SNAPSHOT_LIFE_DAYS
+    from tiktok_api.simulator import Simulator
+    from tiktok_api.simulator.offline_fetch import land_days
+
+    days = [date(2026, 7, 1), date(2026, 9, 1), date(2026, 11, 10)]  # the horizon moves by some 60 posts
+
+    def world() -> Simulator:
+        return Simulator(seed=42, accounts=2, posts_per_day=1.0, now=daily_run_time(days[0]).timestamp())
+
+    land_days(world(), tmp_path / "in_order", days, streams=("videos",))
+    land_days(world(), tmp_path / "newest_first", days[::-1], streams=("videos",))
+
+    for day in days:
+        oldest = day_start(day).timestamp() - SNAPSHOT_LIFE_DAYS * 86_400
+        for account in world().world.accounts:
+            listed = []
+            for order in ("in_order", "newest_first"):
+                [path] = landing.list_fetches(tmp_path / order, "videos", day, account.business_id)
+                posts = [v for page in landing.read_fetch(path)["pages"] for v in page["response"]["data"]["videos"]]
+                listed.append({v["item_id"]: v for v in posts if int(v["create_time"]) >= oldest})
+            assert listed[0] and listed[0] == listed[1], f"{day} {account.business_id}: the posts of the day differ"
