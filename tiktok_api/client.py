@@ -195,8 +195,9 @@ def _shape_error(value: Any, record: str, path: str) -> str | None:
     if not isinstance(value, dict):
         return f"{path or 'data'} is a {type(value).__name__}, not an object"
     for name in raw_schema.REQUIRED_FIELDS.get(record, ()):
-        if value.get(name) is None:
-            return f"{path}.{name} is {'missing' if name not in value else 'null'}: a {record} needs it (its key)"
+        if value.get(name) in (None, ""):
+            shown = "missing" if name not in value else "null" if value[name] is None else "empty"
+            return f"{path}.{name} is {shown}: a {record} needs it (its key)"
     for name, kind in raw_schema.record_fields(record):
         field_value = value.get(name)
         where = f"{path}.{name}" if path else f"data.{name}"

@@ -586,3 +586,85 @@ def test_has_more_sent_as_text_is_read_as_the_boolean(rig: Rig, proxied: MakePro
     direct = rig.client().list_videos(rig.bid(BAD), ["item_id"], max_count=contract.VIDEO_MAX_COUNT)
     assert bad.records == len(direct.records)
     assert bad_calls(proxy, rig) == len(direct.pages)
+
+
+def test_an_empty_post_id_is_refused(rig: Rig, proxied: MakeProxy, tmp_path: Path) -> None:
+    def mutate(answer: Answer) -> dict:
+        answer.data["videos"][1]["item_id"] = ""
+        return answer.envelope
+
+    bad, proxy = run_videos(proxied, rig, tmp_path, mutate)
+    assert_failed(bad, rig, "data.videos[1].item_id is empty: a video needs it (its key)")
+    assert bad.path is None and bad_calls(proxy, rig) == 1
+
+
+def test_a_comment_without_its_id_is_refused(rig: Rig, proxied: MakeProxy) -> None:
+    post = next(p for p in rig.sim.world.visible_posts(rig.account(BAD), SIM_NOW) if p.comments)
+
+    def mutate(answer: Answer) -> dict:
+        answer.data["comments"][0].pop("comment_id")
+        return answer.envelope
+
+    proxy, client = proxied(mutate)
+    with pytest.raises(ContractError) as caught:
+        client.list_comments(rig.bid(BAD), post.item_id)
+    assert "data.comments[0].comment_id is missing: a comment needs it (its key)" in str(caught.value)
+    assert caught.value.business_id == rig.bid(BAD) and caught.value.endpoint == contract.COMMENT_LIST
+    clean_post = next(p for p in rig.sim.world.visible_posts(rig.account(CLEAN), SIM_NOW) if p.comments)
+    assert client.list_comments(rig.bid(CLEAN), clean_post.item_id).records
+
+
+def test_account_metrics_not_a_list_are_refused(rig: Rig, proxied: MakeProxy, tmp_path: Path) -> None:
+    def mutate(answer: Answer) -> dict:
+        answer.data["metrics"] = {"2026-11-17": answer.data["metrics"][-1]}
+        return answer.envelope
+
+    proxy, client = proxied(mutate)
+    raw = fetcher(client, rig, tmp_path)
+    bad = raw.fetch_account(rig.bid(BAD), ACCOUNT_PARTITION)
+    assert_failed(bad, rig, "data.metrics is a dict, not a list")
+    assert bad.path is None
+    assert_clean(raw.fetch_account(rig.bid(CLEAN), ACCOUNT_PARTITION), proxy, rig, contract.BUSINESS_GET)
+
+
+# --- well-formed but wrong: landed, and caught by the raw check's named rule, on the bad account only ------------
+
+
+def _raw_check(dataset: str, partition: date, tmp_path: Path, rig: Rig) -> tuple[set[str], set[str]]:
+    """The rules the raw check fails on the partition for the bad account alone, and for the clean one alone."""
+    from expectations.runner import validate_raw
+
+    failed = []
+    for index in (BAD, CLEAN):
+        result = validate_raw(dataset, partition, data_dir=tmp_path, build_docs=False, account=rig.bid(index))
+        failed.append({outcome.rule_id for outcome in result.failures})
+    return failed[0], failed[1]
+
+
+def test_a_share_on_the_0_100_scale_is_landed_and_fails_share_in_unit_interval(
+    rig: Rig, proxied: MakeProxy, tmp_path: Path
+) -> None:
+    def mutate(answer: Answer) -> dict:
+        for video in answer.data["videos"]:
+            for entry in video.get("impression_sources") or []:
+                entry["percentage"] = round(entry["percentage"] * 100, 2)
+        return answer.envelope
+
+    bad, _ = run_videos(proxied, rig, tmp_path, mutate)
+    assert bad.error is None and landed(bad)["complete"] is True, "well-formed: landed as sent"
+    assert _raw_check("raw_tiktok_video_breakdowns", PARTITION, tmp_path, rig) == ({"share_in_unit_interval"}, set())
+
+
+def test_a_metrics_day_sent_twice_is_landed_and_fails_keys_unique_not_null(
+    rig: Rig, proxied: MakeProxy, tmp_path: Path
+) -> None:
+    def mutate(answer: Answer) -> dict:
+        answer.data["metrics"].append(dict(answer.data["metrics"][-1]))
+        return answer.envelope
+
+    proxy, client = proxied(mutate)
+    raw = fetcher(client, rig, tmp_path)
+    bad = raw.fetch_account(rig.bid(BAD), ACCOUNT_PARTITION)
+    assert bad.error is None and landed(bad)["complete"] is True
+    assert_clean(raw.fetch_account(rig.bid(CLEAN), ACCOUNT_PARTITION), proxy, rig, contract.BUSINESS_GET)
+    assert _raw_check("raw_tiktok_account", ACCOUNT_PARTITION, tmp_path, rig) == ({"keys_unique_not_null"}, set())
