@@ -15,7 +15,7 @@ from orchestration.schedules import (
     build_freshness_schedule,
     build_weekly_full_check_schedule,
 )
-from orchestration.sensors import quality_alert_sensor
+from orchestration.sensors import dead_run_sensor, quality_alert_sensor
 
 # The freshness check looks across partitions at the time of its schedule's tick: it runs on its own, not inside a
 # day's run.
@@ -74,7 +74,7 @@ defs = dg.Definitions(
         build_freshness_schedule(freshness_job),
         build_weekly_full_check_schedule(full_check_job),
     ],
-    sensors=[quality_alert_sensor],
+    sensors=[quality_alert_sensor, dead_run_sensor],
     resources={
         "tiktok": tiktok_source(),
         "warehouse": WAREHOUSE,

@@ -1,4 +1,4 @@
-"""Sensors of the code location: quality alerts from failed asset checks.
+"""Sensors of the code location: quality alerts from failed asset checks, and failing runs whose process died.
 
 `quality_alert_sensor` reads the asset check evaluations stored in the Dagster instance after its cursor
 (an event-log storage id), turns every failed one into an `Alert`, enqueues it durably in the outbox under
@@ -9,8 +9,10 @@ loses the alert (it stays pending and is retried on later ticks with backoff).
 """
 # No `from __future__ import annotations`: Dagster inspects the sensor function's parameters at runtime.
 
+import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import dagster as dg
 
@@ -191,3 +193,75 @@ def build_quality_alert_sensor(
 
 
 quality_alert_sensor = build_quality_alert_sensor()
+
+
+# ---------------------------------------------------------------- runs whose process died
+
+DEAD_RUN_SENSOR_NAME = "dead_run_sensor"
+_STARTED_PROCESS = "Started process for run"
+
+
+def run_worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The pid of a run's worker process, from the engine event Dagster writes when the process starts."""
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        event = entry.dagster_event
+        if event is None or not (event.message or "").startswith(_STARTED_PROCESS):
+            continue
+        pid = event.engine_event_data.metadata.get("pid") if event.engine_event_data else None
+        value = getattr(pid, "value", pid)
+        if value is not None and str(value).isdigit():
+            return int(value)
+    return None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this host runs under `pid` (a zombie, killed but not yet reaped, is not alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc: trust the signal
+
+
+def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail every STARTED run whose worker process is gone; the run monitoring then frees its pool slots. Only
+    with the local run launcher, whose workers run on this host (other launchers check their own workers)."""
+    from dagster._core.launcher import DefaultRunLauncher  # the launcher's class is not part of the public API
+
+    if not isinstance(instance.run_launcher, DefaultRunLauncher):
+        return []
+    failed = []
+    for record in instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        run = record.dagster_run
+        pid = run_worker_pid(instance, run.run_id)
+        if pid is None or process_alive(pid):
+            continue
+        instance.report_run_failed(
+            run,
+            f"The process of this run (pid {pid}) is gone (killed, out of memory, or the machine restarted): "
+            "the run is failed so that the pool slots it held are freed (docs/runbook.md#a-run-is-stuck-waiting-"
+            "for-a-pool). Re-run it; its steps are idempotent.",
+        )
+        failed.append(run.run_id)
+    return failed
+
+
+@dg.sensor(
+    name=DEAD_RUN_SENSOR_NAME,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Fails runs whose process died (kill -9, out of memory, a reboot) within a minute, so that the "
+    "run monitoring frees their pool slots: the local run launcher cannot see a dead worker itself. "
+    "See docs/runbook.md#a-run-is-stuck-waiting-for-a-pool.",
+)
+def dead_run_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    failed = fail_dead_runs(context.instance)
+    return dg.SkipReason(
+        f"failed {len(failed)} run(s) whose process is gone: {', '.join(failed)}" if failed else "no dead run"
+    )

@@ -158,6 +158,50 @@ def test_monitoring_fails_a_dead_run_and_frees_its_pool_slot(tmp_path: Path):
     assert storage.claim_concurrency_slot("tiktok_warehouse", "next-run", "tiktok_dbt_models").is_claimed
 
 
+def _started_run(instance, pid: int):
+    """A run STARTED by a worker of `pid`, recorded as Dagster records it ("Started process for run (pid: N).")."""
+    import dagster as dg
+    from dagster._core.events import DagsterEventType, EngineEventData
+
+    run = instance.create_run_for_job(dg.GraphDefinition(name="killed", node_defs=[]).to_job())
+    instance.report_dagster_event(
+        dg.DagsterEvent(DagsterEventType.RUN_START.value, job_name=run.job_name, message="started"), run.run_id
+    )
+    instance.report_engine_event(f"Started process for run (pid: {pid}).", run, EngineEventData.in_process(pid))
+    return run
+
+
+def test_a_run_whose_process_died_is_failed_at_the_next_sensor_tick(tmp_path: Path):
+    """The local run launcher cannot see a dead worker, so run monitoring alone fails such a run only after
+    max_runtime_seconds; the dead-run sensor fails it within a minute, and the monitoring frees its slot."""
+    import dagster as dg
+    from dagster._core.storage.dagster_run import DagsterRunStatus
+
+    from orchestration.sensors import dead_run_sensor, run_worker_pid
+
+    instance = load_instance(tmp_path)
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    killed = _started_run(instance, worker.pid)
+    worker.kill()
+    worker.wait()
+    alive = _started_run(instance, os.getpid())
+    storage = instance.event_log_storage
+    storage.initialize_concurrency_limit_to_default("tiktok_warehouse")
+    assert storage.claim_concurrency_slot("tiktok_warehouse", killed.run_id, "tiktok_dbt_models").is_claimed
+    assert run_worker_pid(instance, killed.run_id) == worker.pid
+
+    skip = dead_run_sensor(dg.build_sensor_context(instance=instance))
+    assert killed.run_id in skip.skip_message
+    assert instance.get_run_by_id(killed.run_id).status == DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id(alive.run_id).status == DagsterRunStatus.STARTED, "a live run is left alone"
+    failure = [e for e in instance.all_logs(killed.run_id) if e.dagster_event and e.dagster_event.is_run_failure]
+    assert failure and f"pid {worker.pid}" in (failure[0].dagster_event.message or "")
+
+    monitoring_daemon_pass(instance, seconds_later=instance.run_monitoring_settings["poll_interval_seconds"])
+    assert storage.get_concurrency_info("tiktok_warehouse").claimed_slots == []
+    assert dead_run_sensor(dg.build_sensor_context(instance=instance)).skip_message == "no dead run"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # dbt dies with its parent
 
