@@ -29,11 +29,18 @@ QUERIES = {
         from marts.dim_tiktok_videos as v join marts.dim_tiktok_accounts as a using (business_id)
         order by v.video_views desc limit 10
     """,
+    # averaged over every account with audience data that day: an account without a country counts as 0 there
+    # (an average over only the accounts that have the country made the bars add up to far more than 1)
     "countries": """
-        select dimension_value as country, avg(share) as share
-        from marts.fct_tiktok_account_audience
+        with latest as (
+            select * from marts.fct_tiktok_account_audience
+            where snapshot_date = (select max(snapshot_date) from marts.fct_tiktok_account_audience)
+        )
+        select
+            dimension_value as country,
+            sum(share) / (select count(distinct business_id) from latest) as share
+        from latest
         where dimension = 'country'
-          and snapshot_date = (select max(snapshot_date) from marts.fct_tiktok_account_audience)
         group by 1 order by 2 desc limit 10
     """,
     "hours": """
@@ -116,9 +123,13 @@ def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, str]:
         bottom.bar(known["metric_date"], known["net_followers"], alpha=0.6, label=f"@{username}")
     if not _no_data(top, daily["followers_total"]):
         top.legend(fontsize=8)
-    _no_data(bottom, daily["net_followers"])
-    top.set_ylabel("followers")
+        top.set_yscale(follower_scale(daily["followers_total"]))
+    if not _no_data(bottom, daily["net_followers"]):
+        bottom.legend(fontsize=8)
+    top.set_ylabel("followers (log scale)" if top.get_yscale() == "log" else "followers")
     bottom.set_ylabel("net followers per day")
+    bottom.axhline(0, color="#999", linewidth=0.8)
+    fig.autofmt_xdate()
     charts["Followers and net growth"] = _png(fig)
 
     fig, left = plt.subplots(figsize=(9, 4))
@@ -150,7 +161,7 @@ def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, str]:
     fig, ax = plt.subplots(figsize=(9, 3.5))
     ax.bar(countries["country"], countries["share"], color="#8fc27a")
     _no_data(ax, countries["share"])
-    ax.set_ylabel("average share of followers")
+    ax.set_ylabel("share of followers (mean over accounts)")
     charts["Audience by country"] = _png(fig)
 
     hours = data["hours"]
@@ -167,6 +178,15 @@ def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, str]:
     fig.legend(loc="upper left", fontsize=8)
     charts["Best posting hours against audience activity"] = _png(fig)
     return charts
+
+
+def follower_scale(totals: pd.Series) -> str:
+    """A log scale when the accounts' sizes differ by more than 10x (a linear axis flattens the small ones to a
+    line at 0) and every total is positive; else linear."""
+    known = totals.dropna()
+    if known.empty or (known <= 0).any():
+        return "linear"
+    return "log" if known.max() / known.min() > 10 else "linear"
 
 
 def best_hours(hours: pd.DataFrame) -> str:

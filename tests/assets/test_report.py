@@ -103,3 +103,40 @@ def test_best_hours_skip_null_hours_and_counts():
     hours = pd.DataFrame({"hour_utc": [1, None, 3], "active_followers": [5, 100, None]}, dtype=object)
     assert best_hours(hours) == "01:00 UTC"
     assert best_hours(hours.iloc[0:0]) == NO_DATA
+
+
+def test_audience_by_country_is_a_mean_over_every_account_with_audience_data():
+    """Measured before: each country averaged over only the accounts that have it, so the bars added up to about
+    1.7. An account without the country counts as 0 there, and the shares add up to at most 1."""
+    import duckdb
+
+    from assets.report import QUERIES
+
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_tiktok_account_audience as select * from (values "
+            "('a', date '2026-11-10', 'country', 'US', 0.6), ('a', date '2026-11-10', 'country', 'DE', 0.4), "
+            "('b', date '2026-11-10', 'country', 'FR', 1.0), ('b', date '2026-11-09', 'country', 'US', 1.0)) "
+            "as t(business_id, snapshot_date, dimension, dimension_value, share)"
+        )
+        shares = dict(con.execute(QUERIES["countries"]).fetchall())
+    assert shares == pytest.approx({"FR": 0.5, "US": 0.3, "DE": 0.2})
+    assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_followers_use_a_log_scale_when_account_sizes_differ_by_more_than_ten_times():
+    from assets.report import follower_scale
+
+    assert follower_scale(pd.Series([98_000.0, 1_100.0, 20.0])) == "log"
+    assert follower_scale(pd.Series([1_000.0, 1_500.0])) == "linear"
+    assert follower_scale(pd.Series([0.0, 5_000.0])) == "linear", "log cannot show 0"
+    assert follower_scale(pd.Series([None, None], dtype="float64")) == "linear"
+
+
+def test_the_demo_headline_shows_a_null_rate_as_no_data_not_zero():
+    from orchestration.demo import headline
+
+    line = headline("acme", 1000, 5, 0, None)
+    assert "no data engagement rate" in line and "0.00%" not in line
+    assert "  1000 followers" in headline("acme", 1000.0, 5, 10, 0.5)
