@@ -83,3 +83,14 @@ def test_the_schedules_and_sensors_are_on_by_default():
     [request] = schedule.evaluate_tick(context).run_requests
     assert request.partition_key == "2026-11-21"
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in defs.sensors)
+
+
+def test_loading_the_definitions_prints_no_warning_a_user_can_do_nothing_about():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-c", "import orchestration.definitions"],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    assert "BetaWarning" not in result.stderr and "PreviewWarning" not in result.stderr, result.stderr
