@@ -159,9 +159,18 @@ def _raw_videos_sql(files: list[str]) -> str:
     """
 
 
+# The viewer-type list holds two distributions (as fct_tiktok_video_audience's dimension_group says)
+_VIEWER_TYPE_GROUP = (
+    "case when entry.type in ('NEW_VIEWER', 'RETURN_VIEWER') then 'new_vs_returning' "
+    "when entry.type in ('FOLLOWER_PERCENT', 'NON_FOLLOWER_PERCENT') then 'follower_vs_non_follower' "
+    "else 'audience_types' end"
+)
+
+
 def _raw_video_breakdowns_sql(files: list[str]) -> str:
     selects = "\n        union all\n".join(
         f"""        select videos.business_id, videos.item_id, '{field}' as breakdown, entry.{key} as entry_key,
+            {_VIEWER_TYPE_GROUP if field == "audience_types" else repr(field)} as share_group,
             {_cast("entry.percentage", f"share:{key}", "percentage")} as share, videos.fetch_id
         from videos, unnest(videos.video.{field}) as entries(entry)"""
         for field, key in _VIDEO_BREAKDOWNS.items()
@@ -286,7 +295,8 @@ DATASETS: dict[str, Dataset] = {
             "raw_tiktok_video_breakdowns",
             "raw",
             "One row per entry of a post's breakdown lists (impression sources, countries, cities, genders, "
-            "viewer types, retention and likes curves) of the partition's newest complete videos fetch per account.",
+            "viewer types, retention and likes curves) of the partition's newest complete videos fetch per account; "
+            "`share_group` is the distribution an entry belongs to (the list, or one of the viewer-type pairs).",
             ("item_id", "breakdown", "entry_key"),
             "the videos landing files of D, newest complete fetch per account",
             _raw_video_breakdowns_sql,

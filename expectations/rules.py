@@ -159,7 +159,15 @@ RULES: dict[str, Rule] = dict(
             DISTRIBUTION_SUMS_TO_ONE,
             "Complete distributions sum to 1 (within 0.01)",
             ERROR,
-            _on(GX, "fct_tiktok_account_audience", "fct_tiktok_video_audience"),
+            # on the raw answers, so that one account's bad breakdowns are quarantined before the build; on the
+            # marts, where a mix of fetches would show
+            _on(
+                GX,
+                "raw_tiktok_account",
+                "raw_tiktok_videos",
+                "fct_tiktok_account_audience",
+                "fct_tiktok_video_audience",
+            ),
             "The shares of a complete distribution (genders, ages, NEW+RETURN viewers, FOLLOWER+NON_FOLLOWER, "
             "impression sources) of one account or post snapshot do not add up to 1 within 0.01: buckets are missing, "
             "duplicated, or mixed from two fetches.",
@@ -168,7 +176,13 @@ RULES: dict[str, Rule] = dict(
             TOP_LIST_SUMS_AT_MOST_ONE,
             "Top-10 lists sum to at most 1 (+0.01)",
             ERROR,
-            _on(GX, "fct_tiktok_account_audience", "fct_tiktok_video_audience"),
+            _on(
+                GX,
+                "raw_tiktok_account",
+                "raw_tiktok_videos",
+                "fct_tiktok_account_audience",
+                "fct_tiktok_video_audience",
+            ),
             "The shares of a top-10 list (countries, cities) of one account or post snapshot add up to more than "
             "1.01: entries are duplicated or mixed from two fetches.",
         ),

@@ -267,7 +267,14 @@ def raw_account() -> pd.DataFrame:
 
 
 def raw_account_audience() -> pd.DataFrame:
-    buckets = [("age", "18-24", 0.4), ("age", "25-34", 0.6), ("gender", "Female", 0.5), ("gender", "Male", 0.5)]
+    buckets = [
+        ("age", "18-24", 0.4),
+        ("age", "25-34", 0.6),
+        ("gender", "Female", 0.5),
+        ("gender", "Male", 0.5),
+        ("country", "US", 0.5),
+        ("country", "DE", 0.3),
+    ]
     return pd.DataFrame(
         [
             {
@@ -332,6 +339,7 @@ def raw_video_breakdowns() -> pd.DataFrame:
                 "item_id": item,
                 "breakdown": breakdown,
                 "entry_key": key,
+                "share_group": breakdown,
                 "share": share,
                 "fetch_id": "f_acct_a",
             }
@@ -388,18 +396,38 @@ VIOLATIONS = [
     pytest.param(
         "share_in_unit_interval",
         "raw_tiktok_video_breakdowns",
-        lambda f: _set(f, where(f, item_id=ITEM_1, entry_key="For You"), share=1.35),
+        # a retention curve's point: no distribution to sum (a complete one would break distribution_sums_to_one too)
+        lambda f: _set(f, where(f, item_id=ITEM_1, entry_key="1"), share=1.35),
         1,
-        [{"item_id": ITEM_1, "breakdown": "impression_sources", "entry_key": "For You"}],
+        [{"item_id": ITEM_1, "breakdown": "video_view_retention", "entry_key": "1"}],
         id="share_in_unit_interval-breakdowns",
     ),
     pytest.param(
         "share_in_unit_interval",
         "raw_tiktok_account_audience",
-        lambda f: _set(f, where(f, dimension_value="Female"), share=50.0),
-        1,
-        [{"business_id": "acct_a", "dimension": "gender", "dimension_value": "Female"}],
+        # out of [0, 1] while the ages still sum to 1
+        lambda f: _set(
+            _set(f, where(f, dimension_value="25-34"), share=1.2), where(f, dimension_value="18-24"), share=-0.2
+        ),
+        2,
+        [{"business_id": "acct_a", "dimension": "age", "dimension_value": v} for v in ("18-24", "25-34")],
         id="share_in_unit_interval-account-audience",
+    ),
+    pytest.param(
+        "distribution_sums_to_one",
+        "raw_tiktok_video_breakdowns",
+        lambda f: _set(f, where(f, item_id=ITEM_2, entry_key="Male"), share=0.2),
+        2,
+        [{"item_id": ITEM_2, "breakdown": "audience_genders", "entry_key": v} for v in ("Female", "Male")],
+        id="distribution_sums_to_one-raw-post-genders",
+    ),
+    pytest.param(
+        "top_list_sums_at_most_one",
+        "raw_tiktok_account_audience",
+        lambda f: _set(f, where(f, dimension_value="US"), share=0.8),
+        2,
+        [{"business_id": "acct_a", "dimension": "country", "dimension_value": v} for v in ("US", "DE")],
+        id="top_list_sums_at_most_one-raw-account-countries",
     ),
     pytest.param(
         "distribution_sums_to_one",
@@ -438,10 +466,17 @@ VIOLATIONS = [
         "audience_needs_100_followers",
         "raw_tiktok_account_audience",
         lambda f: f.assign(followers_count=99),
-        4,
+        6,
         [
             {"business_id": "acct_a", "dimension": d, "dimension_value": v}
-            for d, v in (("age", "18-24"), ("age", "25-34"), ("gender", "Female"), ("gender", "Male"))
+            for d, v in (
+                ("age", "18-24"),
+                ("age", "25-34"),
+                ("gender", "Female"),
+                ("gender", "Male"),
+                ("country", "US"),
+                ("country", "DE"),
+            )
         ],
         id="audience_needs_100_followers-raw",
     ),
@@ -778,7 +813,8 @@ def test_raw_partition_reads_the_newest_complete_fetch_per_account(tmp_path: Pat
     assert audience.failed_rules() == {"audience_needs_100_followers": 2}
     assert {key["business_id"] for outcome in audience.failures for key in outcome.sample_keys} == {"acc2"}
     shares = validate_raw("raw_tiktok_video_breakdowns", D, data_dir=tmp_path, docs_dir=docs)
-    assert shares.failed_rules() == {"share_in_unit_interval": 1}
+    # 45.0 on the 0-100 scale: out of [0, 1], and the impression sources sum to 45
+    assert shares.failed_rules() == {"share_in_unit_interval": 1, "distribution_sums_to_one": 1}
     assert shares.errors[0].sample_keys == (
         {"item_id": ITEM_1, "breakdown": "impression_sources", "entry_key": "For You"},
     )
@@ -961,14 +997,19 @@ def test_raw_loader_turns_nan_and_infinity_into_null(tmp_path: Path) -> None:
     assert metrics.sort_values("metric_date")["video_views"].isna().tolist() == [False, True]
 
     docs = tmp_path / "quality"
-    for dataset in ("raw_tiktok_videos", "raw_tiktok_video_breakdowns", "raw_tiktok_account"):
+    for dataset in ("raw_tiktok_videos", "raw_tiktok_account"):
         result = validate_raw(dataset, D, data_dir=tmp_path, docs_dir=docs, build_docs=False)
         _no_loader_exception(result)
         assert result.success, (dataset, result.failed_rules())
+    # the one impression source's share is NULL: the distribution adds up to nothing, and the rule says so
+    breakdowns = validate_raw("raw_tiktok_video_breakdowns", D, data_dir=tmp_path, docs_dir=docs, build_docs=False)
+    _no_loader_exception(breakdowns)
+    assert set(breakdowns.failed_rules()) == {"distribution_sums_to_one"}
     audience = validate_raw("raw_tiktok_account_audience", D, data_dir=tmp_path, docs_dir=docs, build_docs=False)
     _no_loader_exception(audience)
-    # followers_count NULL: the audience cannot be shown to have its 100 followers, and the rule says so
-    assert set(audience.failed_rules()) <= {"audience_needs_100_followers"}
+    # followers_count NULL: the audience cannot be shown to have its 100 followers, and the rule says so; the
+    # genders' NULL share leaves them short of 1
+    assert set(audience.failed_rules()) <= {"audience_needs_100_followers", "distribution_sums_to_one"}
 
 
 def test_raw_loader_turns_an_impossible_date_into_null_and_the_key_rule_names_it(tmp_path: Path) -> None:

@@ -652,7 +652,9 @@ def test_a_share_on_the_0_100_scale_is_landed_and_fails_share_in_unit_interval(
 
     bad, _ = run_videos(proxied, rig, tmp_path, mutate)
     assert bad.error is None and landed(bad)["complete"] is True, "well-formed: landed as sent"
-    assert _raw_check("raw_tiktok_video_breakdowns", PARTITION, tmp_path, rig) == ({"share_in_unit_interval"}, set())
+    # out of [0, 1], and the sources sum to 100
+    failed = _raw_check("raw_tiktok_video_breakdowns", PARTITION, tmp_path, rig)
+    assert failed == ({"share_in_unit_interval", "distribution_sums_to_one"}, set())
 
 
 def test_a_metrics_day_sent_twice_is_landed_and_fails_keys_unique_not_null(
