@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export TIKTOK_DATA_DIR ?= $(CURDIR)/data
+# .env (see .env.example) may name the data folder; what the shell exports wins, as for every other setting,
+# which the Python entry points read from .env themselves (orchestration/preflight.py)
+ENV_FILE_DATA_DIR := $(shell test -f .env && sed -n 's/^[[:space:]]*TIKTOK_DATA_DIR=//p' .env | tail -1)
+export TIKTOK_DATA_DIR ?= $(abspath $(or $(ENV_FILE_DATA_DIR),$(CURDIR)/data))
 export DAGSTER_HOME ?= $(TIKTOK_DATA_DIR)/dagster
 # dagster dev's dbt preparation and the code server call `dbt` by name: the venv's must come first
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -24,13 +27,15 @@ venv: $(STAMP)
 manifest: venv
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --target $${TIKTOK_WAREHOUSE:-duckdb} --quiet
 
+# A second `make demo` reuses the days it landed and built; `make demo FRESH=1` starts over.
 demo: manifest
-	$(BIN)/python -m orchestration.demo
+	$(BIN)/python -m orchestration.demo $(if $(FRESH),--fresh) $(DEMO_ARGS)
 
 test: manifest
 	$(BIN)/python -m pytest
 
 ui: venv
+	$(BIN)/python -m orchestration.preflight
 	mkdir -p $(DAGSTER_HOME)
 	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml

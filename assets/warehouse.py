@@ -33,7 +33,7 @@ from pydantic import Field
 from sqlalchemy.engine import URL
 
 from tiktok_api import landing, raw_postgres
-from tiktok_api.files import replaced_atomically
+from tiktok_api.files import FolderNotWritable, replaced_atomically, writable_folder
 from tiktok_api.settings import data_dir
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ class _Backend(Protocol):
     def publish(self, root: Path) -> dict[str, object]: ...
     def sql_url(self) -> URL: ...
     def writable_url(self) -> URL: ...
+    def check_writable(self) -> None: ...
+    def drop_built(self) -> str: ...
     def exists(self) -> bool: ...
 
 
@@ -135,6 +137,26 @@ class _DuckDB:
     def writable_url(self) -> URL:
         return URL.create("duckdb", database=str(self.path))
 
+    def check_writable(self) -> None:
+        where = "TIKTOK_DUCKDB_PATH" if os.environ.get("TIKTOK_DUCKDB_PATH") else "TIKTOK_DATA_DIR"
+        try:
+            writable_folder(self.path.parent, "the DuckDB warehouse's folder")
+        except FolderNotWritable as error:
+            raise WarehouseConfigError(f"{error} (set by {where})") from None
+        if self.path.exists():
+            try:
+                duckdb.connect(str(self.path)).close()
+            except duckdb.Error as error:
+                reason = str(error).splitlines()[0]
+                raise WarehouseConfigError(
+                    f"cannot open the DuckDB warehouse {self.path} for writing ({where}): {reason}"
+                ) from None
+
+    def drop_built(self) -> str:
+        self.path.unlink(missing_ok=True)
+        Path(str(self.path) + ".wal").unlink(missing_ok=True)
+        return f"removed {self.path}"
+
 
 class _Postgres:
     """A PostgreSQL server: raw payloads are COPYed into raw tables, BI reads schema `marts` on the server."""
@@ -189,6 +211,31 @@ class _Postgres:
     def writable_url(self) -> URL:
         return self.url
 
+    def check_writable(self) -> None:
+        engine = sqlalchemy.create_engine(self.url, connect_args={"connect_timeout": 5})
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("create temporary table tiktok_preflight (ok integer)")
+        except sqlalchemy.exc.SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise WarehouseConfigError(
+                f"cannot write to PostgreSQL at {self.describe()} (TIKTOK_POSTGRES_HOST, TIKTOK_POSTGRES_PORT, "
+                f"TIKTOK_POSTGRES_USER, TIKTOK_POSTGRES_PASSWORD, TIKTOK_POSTGRES_DATABASE): {reason}"
+            ) from None
+        finally:
+            engine.dispose()
+
+    def drop_built(self) -> str:
+        schemas = (raw_postgres.RAW_SCHEMA, "staging", "intermediate", MARTS_SCHEMA, QUARANTINE_SCHEMA)
+        engine = sqlalchemy.create_engine(self.url)
+        try:
+            with engine.begin() as connection:
+                for schema in schemas:
+                    connection.exec_driver_sql(f"drop schema if exists {schema} cascade")
+        finally:
+            engine.dispose()
+        return f"dropped schemas {', '.join(schemas)} on {self.describe()}"
+
 
 class Warehouse(dg.ConfigurableResource):
     """The warehouse the marts are built in: `duckdb` (an embedded file) or `postgres` (a server)."""
@@ -241,6 +288,17 @@ class Warehouse(dg.ConfigurableResource):
     def exists(self) -> bool:
         """Whether there is a warehouse to read yet (a DuckDB file is created by the first build)."""
         return self._backend().exists()
+
+    def check_writable(self) -> None:
+        """Raise WarehouseConfigError, in one line naming the variables to change, unless the warehouse can be
+        written now (the DuckDB file's folder writable and the file not held by another process; the PostgreSQL
+        server reachable with these credentials and the database writable)."""
+        self._backend().check_writable()
+
+    def drop_built(self) -> str:
+        """Remove what the pipeline built in the warehouse (the DuckDB file; the schemas on PostgreSQL), for a
+        fresh start of the demo; a sentence saying what was removed."""
+        return self._backend().drop_built()
 
     def prepare_raw(self, days: Iterable[date], root: Path | None = None) -> str | None:
         """Make the landed raw payloads of `days` readable by dbt; a sentence for the log when work was done."""

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.workload import HISTORY_POSTS, PARTITIONS_START
+from tiktok_api.settings import load_env_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, help="bench data folder (default $TIKTOK_DATA_DIR/bench), emptied first")
     args = parser.parse_args(argv)
+    load_env_file()
     if args.scale <= 0:
         parser.error("--scale must be positive")
     if args.history_posts <= 0:

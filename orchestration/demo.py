@@ -8,7 +8,9 @@ $TIKTOK_DATA_DIR/dagster, so `make ui` shows them afterwards.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 import time
 from collections import defaultdict
@@ -16,11 +18,14 @@ from contextlib import redirect_stdout
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
+
 from assets.warehouse import Warehouse
+from orchestration.preflight import problems
 from tiktok_api import landing
 from tiktok_api.days import daily_run_time, newest_published_day
-from tiktok_api.files import FolderNotWritable, writable_folder
-from tiktok_api.settings import check_writable_folders, data_dir
+from tiktok_api.files import atomic_write_text
+from tiktok_api.settings import data_dir, load_env_file
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 DEMO_DAYS = 14
@@ -55,7 +60,7 @@ def print_headlines(warehouse: Warehouse) -> None:
     if {"dim_tiktok_accounts", "fct_tiktok_account_daily"} <= set(counts):
         print("\nAccounts (latest day):")
         for row in warehouse.read_marts({"headlines": HEADLINE_SQL})["headlines"].itertuples(index=False):
-            print("  @{:<14} {:>8} followers  {:>+6} net  {:>8} views  {:>6.2%} engagement rate".format(*row))
+            print(headline(*row))
 
 
 def print_quality(
@@ -81,8 +86,20 @@ def print_quality(
         print(f"BI tools read {warehouse.describe_bi()} (docs/bi.md)")
 
 
+def headline(username: str, followers: object, net: object, views: object, engagement_rate: object) -> str:
+    """One account's line; a NULL metric reads "no data", never 0 (docs/decisions.md: a rate without views)."""
+
+    def shown(value: object, spec: str) -> str:
+        return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
+
+    return (
+        f"  @{username:<14} {shown(followers, '>8.0f')} followers  {shown(net, '>+6.0f')} net  "
+        f"{shown(views, '>8.0f')} views  {shown(engagement_rate, '>6.2%')} engagement rate"
+    )
+
+
 HEADLINE_SQL = """
-    select a.username, d.followers_total, d.net_followers, d.video_views, coalesce(d.engagement_rate, 0)
+    select a.username, d.followers_total, d.net_followers, d.video_views, d.engagement_rate
     from marts.dim_tiktok_accounts as a
     join marts.fct_tiktok_account_daily as d using (business_id)
     where d.metric_date = (select max(metric_date) from marts.fct_tiktok_account_daily)
@@ -90,27 +107,69 @@ HEADLINE_SQL = """
 """
 
 
+# What `make demo FRESH=1` removes from the data folder before starting over (never the real API's tokens or the
+# tracked posts list): everything the demo's runs wrote.
+DEMO_PRODUCTS = ("raw", "state", "dagster", "quality", "alerts", "alerts.jsonl", "bi", "reports", "logs", "demo",
+                 "secrets/simulator_tokens.json")  # fmt: skip
+
+
+def days_built_file(root: Path) -> Path:
+    """Which days earlier demos landed and built, per warehouse: a day listed there is not run again."""
+    return root / "demo" / "days_built.json"
+
+
+def days_built(root: Path, warehouse: Warehouse) -> set[str]:
+    path = days_built_file(root)
+    return set(json.loads(path.read_text()).get(warehouse.describe(), [])) if path.exists() else set()
+
+
+def record_day_built(root: Path, warehouse: Warehouse, partition: date) -> None:
+    path = days_built_file(root)
+    built = json.loads(path.read_text()) if path.exists() else {}
+    built[warehouse.describe()] = sorted({*built.get(warehouse.describe(), []), partition.isoformat()})
+    atomic_write_text(path, json.dumps(built, indent=1))
+
+
+def start_over(root: Path, warehouse: Warehouse) -> None:
+    """Remove what earlier demos wrote (DEMO_PRODUCTS, and what the pipeline built in the warehouse)."""
+    for name in DEMO_PRODUCTS:
+        path = root / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    print(f"Starting over: removed the demo's files under {root}; {warehouse.drop_built()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=DEMO_DAYS)
     parser.add_argument("--accounts", type=int, default=4)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--fresh", action="store_true", help="remove what earlier demos wrote, then start over")
     args = parser.parse_args(argv)
     demo_started = time.monotonic()
 
+    load_env_file()
     root = data_dir()
     os.environ.setdefault("TIKTOK_DATA_DIR", str(root))
     os.environ.setdefault("DAGSTER_HOME", str(root / "dagster"))
-    try:  # an unwritable folder is one line naming it, not a traceback
-        check_writable_folders()
-        writable_folder(Path(os.environ["DAGSTER_HOME"]), "Dagster home")
-    except FolderNotWritable as error:
-        print(f"make demo: {error}", file=sys.stderr)
+    # Wrong settings are one line each naming the variable, before anything is fetched or written.
+    found = problems(real_api=False)
+    for problem in found:
+        print(f"make demo: {problem}", file=sys.stderr)
+    if found:
         return 2
+    for name in ("TIKTOK_CLIENT_ID", "TIKTOK_CLIENT_SECRET"):
+        if os.environ.pop(name, None):
+            print(f"make demo: {name} is ignored: the demo runs on the built-in simulator")
+    chosen = Warehouse.from_env()
+    if args.fresh:
+        start_over(root, chosen)
     prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     faults = FaultConfig.parse(os.environ.get("TIKTOK_SIMULATOR_FAULTS"))
-    chosen = Warehouse.from_env()
     partitions = demo_partitions(datetime.now(UTC).date(), args.days)
+    already = days_built(root, chosen)
     simulator = Simulator(seed=args.seed, accounts=args.accounts, faults=faults,
                           now=fetch_time(partitions[0]), speed=60.0)  # fmt: skip
 
@@ -134,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         checks_run = failures = held_back = 0
         print("  day         run     time   landed                                        marts    checks")
         for partition in partitions:
+            if partition.isoformat() in already:
+                print(
+                    f"  {partition}  skipped: landed and built by an earlier make demo (make demo FRESH=1 starts over)"
+                )
+                continue
             simulator.clock.set(now=fetch_time(partition))
             started = time.monotonic()
             with redirect_stdout(dbt_log):  # dbt's own console output goes to the log file, not the screen
@@ -161,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             failed_today = sum(not e.passed for e in evaluations)
             held_back += not marts_built
             failures += not result.success
+            if result.success and marts_built:
+                record_day_built(root, chosen, partition)
             print(
                 f"  {partition}  {'ok' if result.success else 'FAILED':6} {time.monotonic() - started:5.1f}s   "
                 f"{', '.join(landed):45} {'built' if marts_built else 'HELD':8} "

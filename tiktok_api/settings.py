@@ -9,9 +9,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 from tiktok_api.files import writable_folder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = REPO_ROOT / ".env"
+
+
+def load_env_file(path: Path = ENV_FILE) -> bool:
+    """Read `.env` (.env.example says what it may hold) into the environment without overriding what is already
+    set, as the entry points do first (make demo, make ui, make bench); whether there was one."""
+    return load_dotenv(path, override=False) if path.exists() else False
 
 
 def data_dir() -> Path:

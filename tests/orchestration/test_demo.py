@@ -1,0 +1,142 @@
+"""`make demo` for a newcomer: wrong settings end in one line naming the variable, and a second run reuses what
+the first landed and built (issue 16)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tiktok_api.settings import load_env_file
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PLATFORM_VARIABLES = ("TIKTOK_", "DAGSTER_HOME")
+
+
+def _clean_env(data: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(PLATFORM_VARIABLES)}
+    return {**env, "TIKTOK_DATA_DIR": str(data), **settings}
+
+
+def _demo(data: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.demo", *args],
+        cwd=REPO_ROOT,
+        env=_clean_env(data, **settings),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("settings", "variable"),
+    [
+        ({"TIKTOK_WAREHOUSE": "oracle"}, "TIKTOK_WAREHOUSE='oracle'"),
+        ({"TIKTOK_WAREHOUSE": "postgres", "TIKTOK_POSTGRES_PORT": "not-a-port"}, "TIKTOK_POSTGRES_PORT"),
+        ({"TIKTOK_WAREHOUSE": "postgres", "TIKTOK_POSTGRES_HOST": "127.0.0.1"}, "TIKTOK_POSTGRES_HOST"),
+        ({"TIKTOK_START_DATE": "2026-13-01"}, "TIKTOK_START_DATE"),
+        ({"TIKTOK_SIMULATOR_FAULTS": "everything=1"}, "TIKTOK_SIMULATOR_FAULTS"),
+    ],
+    ids=["unknown-warehouse", "port-not-a-number", "postgres-unreachable", "bad-start-date", "bad-faults"],
+)
+def test_a_wrong_setting_is_one_line_naming_the_variable_and_nothing_is_written(
+    tmp_path: Path, settings: dict[str, str], variable: str
+):
+    if settings.get("TIKTOK_POSTGRES_HOST"):
+        settings = {**settings, "TIKTOK_POSTGRES_PORT": str(_free_port())}  # nothing listens there
+    data = tmp_path / "data"
+    result = _demo(data, "--days", "1", **settings)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("make demo: ") and variable in lines[0], result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert _files(data) == [], "nothing fetched, no run recorded"
+
+
+def test_a_duckdb_warehouse_held_by_another_process_is_named(tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+         "time.sleep(600)", str(data / "warehouse.duckdb")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = _demo(data, "--days", "1")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert f"cannot open the DuckDB warehouse {data / 'warehouse.duckdb'} for writing (TIKTOK_DATA_DIR)" in line
+    assert _files(data) == ["warehouse.duckdb"]
+
+
+def test_dot_env_is_read_below_what_the_shell_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nTIKTOK_TEST_FROM_FILE=file\nTIKTOK_TEST_BOTH=file\n")
+    monkeypatch.delenv("TIKTOK_TEST_FROM_FILE", raising=False)
+    monkeypatch.setenv("TIKTOK_TEST_BOTH", "shell")
+    assert load_env_file(env_file)
+    assert os.environ["TIKTOK_TEST_FROM_FILE"] == "file" and os.environ["TIKTOK_TEST_BOTH"] == "shell"
+    monkeypatch.delenv("TIKTOK_TEST_FROM_FILE")
+    assert not load_env_file(tmp_path / "missing.env")
+
+
+def _mart_rows(data: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        tables = [
+            t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        ]
+        return {t: sorted(con.execute(f"select * from marts.{t}").fetchall(), key=repr) for t in sorted(tables)}
+
+
+def test_a_second_make_demo_reuses_what_the_first_landed_and_built(tmp_path: Path):
+    data = tmp_path / "data"
+    small = "DEMO_ARGS=--days 2 --accounts 2"
+
+    def make_demo(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", "demo", small, *extra],
+            cwd=REPO_ROOT, env=_clean_env(data), capture_output=True, text=True, timeout=1800,
+        )  # fmt: skip
+
+    first = make_demo()
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "skipped" not in first.stdout
+    raw, marts = _files(data / "raw"), _mart_rows(data)
+    assert raw and marts["fct_tiktok_account_daily"]
+
+    second = make_demo()
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    skipped = [
+        line for line in second.stdout.splitlines() if "skipped: landed and built by an earlier make demo" in line
+    ]
+    assert len(skipped) == 2, second.stdout
+    assert _files(data / "raw") == raw, "nothing fetched again"
+    assert _mart_rows(data) == marts, "the same mart rows"
+
+    fresh = make_demo("FRESH=1")
+    assert fresh.returncode == 0, fresh.stdout[-3000:] + fresh.stderr[-3000:]
+    assert "Starting over: removed the demo's files" in fresh.stdout and "skipped" not in fresh.stdout
+    # fetched again: new fetches (their ids and landing times differ), the same days and accounts
+    assert _files(data / "raw") and set(_files(data / "raw")).isdisjoint(raw)
+    assert {tuple(p.split("/")[1:4]) for p in _files(data / "raw")} == {tuple(p.split("/")[1:4]) for p in raw}
+    assert set(_mart_rows(data)) == set(marts)
