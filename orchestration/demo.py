@@ -114,19 +114,25 @@ DEMO_PRODUCTS = ("raw", "state", "dagster", "quality", "alerts", "alerts.jsonl",
 
 
 def days_built_file(root: Path) -> Path:
-    """Which days earlier demos landed and built, per warehouse: a day listed there is not run again."""
+    """Which days earlier demos landed and built, per demo (demo_key): a day listed there is not run again."""
     return root / "demo" / "days_built.json"
 
 
-def days_built(root: Path, warehouse: Warehouse) -> set[str]:
+def demo_key(warehouse: Warehouse, seed: int, accounts: int, faults: str) -> str:
+    """What makes two demos the same: the warehouse and the simulator's world and faults (a fault demo after a
+    clean one runs its days again, with the faults)."""
+    return f"{warehouse.describe()} seed={seed} accounts={accounts} faults={faults}"
+
+
+def days_built(root: Path, key: str) -> set[str]:
     path = days_built_file(root)
-    return set(json.loads(path.read_text()).get(warehouse.describe(), [])) if path.exists() else set()
+    return set(json.loads(path.read_text()).get(key, [])) if path.exists() else set()
 
 
-def record_day_built(root: Path, warehouse: Warehouse, partition: date) -> None:
+def record_day_built(root: Path, key: str, partition: date) -> None:
     path = days_built_file(root)
     built = json.loads(path.read_text()) if path.exists() else {}
-    built[warehouse.describe()] = sorted({*built.get(warehouse.describe(), []), partition.isoformat()})
+    built[key] = sorted({*built.get(key, []), partition.isoformat()})
     atomic_write_text(path, json.dumps(built, indent=1))
 
 
@@ -169,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     faults = FaultConfig.parse(os.environ.get("TIKTOK_SIMULATOR_FAULTS"))
     partitions = demo_partitions(datetime.now(UTC).date(), args.days)
-    already = days_built(root, chosen)
+    key = demo_key(chosen, args.seed, args.accounts, os.environ.get("TIKTOK_SIMULATOR_FAULTS") or "")
+    already = days_built(root, key)
     simulator = Simulator(seed=args.seed, accounts=args.accounts, faults=faults,
                           now=fetch_time(partitions[0]), speed=60.0)  # fmt: skip
 
@@ -226,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             held_back += not marts_built
             failures += not result.success
             if result.success and marts_built:
-                record_day_built(root, chosen, partition)
+                record_day_built(root, key, partition)
             print(
                 f"  {partition}  {'ok' if result.success else 'FAILED':6} {time.monotonic() - started:5.1f}s   "
                 f"{', '.join(landed):45} {'built' if marts_built else 'HELD':8} "

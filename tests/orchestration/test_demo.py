@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -140,3 +141,17 @@ def test_a_second_make_demo_reuses_what_the_first_landed_and_built(tmp_path: Pat
     assert _files(data / "raw") and set(_files(data / "raw")).isdisjoint(raw)
     assert {tuple(p.split("/")[1:4]) for p in _files(data / "raw")} == {tuple(p.split("/")[1:4]) for p in raw}
     assert set(_mart_rows(data)) == set(marts)
+
+
+def test_a_demo_with_other_faults_or_another_world_is_not_the_same_demo(tmp_path: Path):
+    from assets.warehouse import Warehouse
+    from orchestration.demo import days_built, demo_key, record_day_built
+
+    warehouse = Warehouse(kind="duckdb", duckdb_path=str(tmp_path / "w.duckdb"))
+    clean = demo_key(warehouse, 42, 4, "")
+    record_day_built(tmp_path, clean, date(2026, 11, 10))
+    assert days_built(tmp_path, clean) == {"2026-11-10"}
+    assert days_built(tmp_path, demo_key(warehouse, 42, 4, "break=share_in_unit_interval")) == set()
+    assert days_built(tmp_path, demo_key(warehouse, 7, 4, "")) == set()
+    other = Warehouse(kind="duckdb", duckdb_path=str(tmp_path / "other.duckdb"))
+    assert days_built(tmp_path, demo_key(other, 42, 4, "")) == set()
