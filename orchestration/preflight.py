@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assets.warehouse import Warehouse, WarehouseConfigError
 from tiktok_api.files import FolderNotWritable, writable_folder
-from tiktok_api.settings import check_writable_folders, load_env_file
+from tiktok_api.settings import check_writable_folders, data_dir, load_env_file
 from tiktok_api.simulator import FaultConfig
 
 
@@ -40,8 +40,7 @@ def problems(environ: Mapping[str, str] | None = None, *, real_api: bool = True)
         found.append("TIKTOK_CLIENT_ID is set but TIKTOK_CLIENT_SECRET is not: set both, or neither for the simulator")
     try:
         check_writable_folders()
-        writable_folder(Path(env.get("DAGSTER_HOME") or Path(env.get("TIKTOK_DATA_DIR") or "data") / "dagster"),
-                        "Dagster home (DAGSTER_HOME)")  # fmt: skip
+        writable_folder(Path(env.get("DAGSTER_HOME") or data_dir() / "dagster"), "Dagster home (DAGSTER_HOME)")
     except FolderNotWritable as error:
         found.append(str(error))
         return found  # nothing below can be written either

@@ -155,3 +155,19 @@ def test_a_demo_with_other_faults_or_another_world_is_not_the_same_demo(tmp_path
     assert days_built(tmp_path, demo_key(warehouse, 7, 4, "")) == set()
     other = Warehouse(kind="duckdb", duckdb_path=str(tmp_path / "other.duckdb"))
     assert days_built(tmp_path, demo_key(other, 42, 4, "")) == set()
+
+
+def test_make_ui_preflight_names_a_client_id_without_its_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from orchestration.preflight import problems
+
+    monkeypatch.setenv("TIKTOK_DATA_DIR", str(tmp_path))
+    settings = {"TIKTOK_CLIENT_ID": "my-app", "TIKTOK_DUCKDB_PATH": str(tmp_path / "w.duckdb")}
+    assert any("TIKTOK_CLIENT_SECRET" in p for p in problems(settings))
+    assert problems(settings, real_api=False) == [], "the demo uses the simulator whatever the credentials"
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.preflight"],
+        cwd=REPO_ROOT, env=_clean_env(tmp_path / "data", TIKTOK_WAREHOUSE="oracle"),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stderr.startswith("configuration: TIKTOK_WAREHOUSE='oracle'")
+    assert "Traceback" not in result.stderr
