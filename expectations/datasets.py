@@ -177,9 +177,15 @@ def _raw_video_breakdowns_sql(files: list[str]) -> str:
     )
     return f"""
         with {_newest_pages("videos", files)},
-        videos as (
+        -- each post's lists once: a post listed twice is keys_unique_not_null's (raw_tiktok_videos), and would
+        -- otherwise double its shares here
+        listed as (
             select pages.business_id, pages.fetch_id, video.item_id as item_id, video
             from pages, unnest(pages.data.videos) as videos(video)
+        ),
+        videos as (
+            select * from listed
+            qualify row_number() over (partition by business_id, item_id order by fetch_id) = 1
         )
 {selects}
     """

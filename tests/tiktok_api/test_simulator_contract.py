@@ -1154,7 +1154,7 @@ def test_broken_rules_change_the_data_served_and_nothing_else(simulator_factory)
     broken = _video_page(
         simulator_factory(faults="break=share_in_unit_interval|counts_not_negative|reach_within_views")
     )
-    assert broken[0]["impression_sources"][0]["percentage"] == 1.35
+    assert broken[0]["full_video_watched_rate"] == 1.35
     assert broken[0]["likes"] == -3
     assert broken[0]["reach"] > broken[0]["video_views"]
     assert broken[1:] == clean[1:]

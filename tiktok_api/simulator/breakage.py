@@ -21,7 +21,8 @@ from tiktok_api.days import STALE_AFTER
 
 # The quality rules (expectations/rules.py) the simulator can break on demand, and how it breaks each.
 BREAKABLE_RULES = {
-    R.SHARE_IN_UNIT_INTERVAL: "a post's first impression source is sent as 1.35",
+    # a rate, not a share of a distribution: a distribution's share above 1 would break distribution_sums_to_one too
+    R.SHARE_IN_UNIT_INTERVAL: "a post's full-video-watched rate is sent as 1.35",
     R.DISTRIBUTION_SUMS_TO_ONE: "post audience genders sum to 0.8",
     R.TOP_LIST_SUMS_AT_MOST_ONE: "post top-10 countries sum to more than 1",
     R.AUDIENCE_NEEDS_100_FOLLOWERS: "audience data is sent for accounts under 100 followers",
@@ -90,8 +91,8 @@ def _break_videos(rules: set[str], videos: list[dict[str, Any]], today: date) ->
     if not videos:
         return
     first = videos[0]
-    if R.SHARE_IN_UNIT_INTERVAL in rules and first.get("impression_sources"):
-        first["impression_sources"][0]["percentage"] = 1.35
+    if R.SHARE_IN_UNIT_INTERVAL in rules and "full_video_watched_rate" in first:
+        first["full_video_watched_rate"] = 1.35
     if R.COUNTS_NOT_NEGATIVE in rules and "likes" in first:
         first["likes"] = -3
     if R.REACH_WITHIN_VIEWS in rules and "video_views" in first:
