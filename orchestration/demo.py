@@ -175,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     faults = FaultConfig.parse(os.environ.get("TIKTOK_SIMULATOR_FAULTS"))
     partitions = demo_partitions(datetime.now(UTC).date(), args.days)
-    key = demo_key(chosen, args.seed, args.accounts, os.environ.get("TIKTOK_SIMULATOR_FAULTS") or "")
-    already = days_built(root, key)
+    this_demo = demo_key(chosen, args.seed, args.accounts, os.environ.get("TIKTOK_SIMULATOR_FAULTS") or "")
+    already = days_built(root, this_demo)
     simulator = Simulator(seed=args.seed, accounts=args.accounts, faults=faults,
                           now=fetch_time(partitions[0]), speed=60.0)  # fmt: skip
 
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             held_back += not marts_built
             failures += not result.success
             if result.success and marts_built:
-                record_day_built(root, key, partition)
+                record_day_built(root, this_demo, partition)
             print(
                 f"  {partition}  {'ok' if result.success else 'FAILED':6} {time.monotonic() - started:5.1f}s   "
                 f"{', '.join(landed):45} {'built' if marts_built else 'HELD':8} "
