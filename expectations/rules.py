@@ -133,6 +133,16 @@ _MARTS = (
 )
 
 
+# Where the audience-share sums are checked: on the raw answers, so that one account's bad breakdowns are
+# quarantined before the build, and on the marts, where a mix of fetches would show.
+_AUDIENCE_SHARES = (
+    "raw_tiktok_account",
+    "raw_tiktok_videos",
+    "fct_tiktok_account_audience",
+    "fct_tiktok_video_audience",
+)
+
+
 RULES: dict[str, Rule] = dict(
     [
         _rule(
@@ -159,15 +169,7 @@ RULES: dict[str, Rule] = dict(
             DISTRIBUTION_SUMS_TO_ONE,
             "Complete distributions sum to 1 (within 0.01)",
             ERROR,
-            # on the raw answers, so that one account's bad breakdowns are quarantined before the build; on the
-            # marts, where a mix of fetches would show
-            _on(
-                GX,
-                "raw_tiktok_account",
-                "raw_tiktok_videos",
-                "fct_tiktok_account_audience",
-                "fct_tiktok_video_audience",
-            ),
+            _on(GX, *_AUDIENCE_SHARES),
             "The shares of a complete distribution (genders, ages, NEW+RETURN viewers, FOLLOWER+NON_FOLLOWER, "
             "impression sources) of one account or post snapshot do not add up to 1 within 0.01: buckets are missing, "
             "duplicated, or mixed from two fetches.",
@@ -176,13 +178,7 @@ RULES: dict[str, Rule] = dict(
             TOP_LIST_SUMS_AT_MOST_ONE,
             "Top-10 lists sum to at most 1 (+0.01)",
             ERROR,
-            _on(
-                GX,
-                "raw_tiktok_account",
-                "raw_tiktok_videos",
-                "fct_tiktok_account_audience",
-                "fct_tiktok_video_audience",
-            ),
+            _on(GX, *_AUDIENCE_SHARES),
             "The shares of a top-10 list (countries, cities) of one account or post snapshot add up to more than "
             "1.01: entries are duplicated or mixed from two fetches.",
         ),
