@@ -13,15 +13,20 @@ import os
 import shutil
 import sys
 import time
+import uuid
 from collections import defaultdict
 from contextlib import redirect_stdout
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from assets.warehouse import Warehouse
 from orchestration.preflight import problems
+from orchestration.progress import RunCounts, RunFollower
 from tiktok_api import landing
 from tiktok_api.days import daily_run_time, newest_published_day
 from tiktok_api.files import atomic_write_text
@@ -29,6 +34,7 @@ from tiktok_api.settings import data_dir, load_env_file
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
 
 DEMO_DAYS = 14
+SKIPPED = "landed and built by an earlier make demo (make demo FRESH=1 starts over)"
 
 
 def demo_partitions(today: date, days: int = DEMO_DAYS) -> list[date]:
@@ -47,6 +53,40 @@ def prepare_dagster_home(home: Path) -> None:
     target = home / "dagster.yaml"
     if not target.exists():
         target.write_text((Path(__file__).parent / "dagster.yaml").read_text())
+
+
+def demo_progress(days: int) -> Progress:
+    """The live lines under the day table: the days done with elapsed time and an estimate of what is left, and
+    the current day's step, dbt models and checks. Only on a terminal (TIKTOK_DEMO_PROGRESS=1 forces it, for
+    tests); in a log file the day table alone is printed."""
+    forced = os.environ.get("TIKTOK_DEMO_PROGRESS") == "1"
+    # The terminal's stdout, bound now: while a day runs, sys.stdout is dbt's log file
+    console = Console(file=sys.stdout, force_terminal=True if forced else None, soft_wrap=True, highlight=False,
+                      markup=False)  # fmt: skip
+    return Progress(
+        TextColumn("  {task.description}"),
+        BarColumn(bar_width=20),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal or days == 0,
+    )
+
+
+def failed_steps(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
+    """Each failed step of a run and the first line of its error, without the exception's class (the stack trace
+    stays in the run's log)."""
+    failed = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            lines = (error.message if error else "").strip().splitlines() or ["see the run in the UI"]
+            kind, _, message = lines[0].partition(": ")
+            failed.append((event.step_key or "", (message if kind.endswith("Error") and message else lines[0])[:160]))
+    return failed
 
 
 def print_headlines(warehouse: Warehouse) -> None:
@@ -183,8 +223,6 @@ def main(argv: list[str] | None = None) -> int:
     with SimulatorServer(simulator) as server:
         os.environ["TIKTOK_SIMULATOR_URL"] = server.url
         # Imported only now: the code location reads its configuration from the environment.
-        import dagster as dg
-
         from orchestration.definitions import defs
 
         print(f"TikTok demo: built-in simulator at {server.url} (synthetic data, seed {args.seed}), "
@@ -192,53 +230,70 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Data folder: {root}")
         instance = dg.DagsterInstance.get()
         job = defs.resolve_job_def("tiktok_daily")
-        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        # The terminal shows the day table and the progress line; every log line and a failed step's stack trace are in
+        # the run's log (make ui), and the day's line names its failed steps.
+        quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
         totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        (root / "logs").mkdir(parents=True, exist_ok=True)
-        dbt_log = open(root / "logs" / "demo_dbt.log", "a")  # noqa: SIM115 - open for the whole walk
+        log_path = root / "logs" / "demo_dbt.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"dbt's output: {log_path}")
+        os.environ.setdefault("DBT_USE_COLORS", "false")  # the log is plain text
+        dbt_log = open(log_path, "a")  # noqa: SIM115 - open for the whole walk
         failed_checks: dict[tuple[str, str], list[str]] = defaultdict(list)
         checks_run = failures = held_back = 0
-        print("  day         run     time   landed                                        marts    checks")
-        for partition in partitions:
-            if partition.isoformat() in already:
-                print(
-                    f"  {partition}  skipped: landed and built by an earlier make demo (make demo FRESH=1 starts over)"
-                )
-                continue
-            simulator.clock.set(now=fetch_time(partition))
-            started = time.monotonic()
-            with redirect_stdout(dbt_log):  # dbt's own console output goes to the log file, not the screen
-                result = job.execute_in_process(
-                    partition_key=partition.isoformat(), instance=instance, raise_on_error=False, run_config=quiet
-                )
-            landed = []
-            marts_built = False
-            for event in result.get_asset_materialization_events():
-                asset = event.asset_key.to_user_string()
-                if not asset.startswith("raw_"):
-                    marts_built = True
+        to_run = [p for p in partitions if p.isoformat() not in already]
+        with demo_progress(len(to_run)) as progress:
+            days_task = progress.add_task("days", total=len(to_run))
+            day_task = progress.add_task("", total=None)
+            say = progress.console.print
+            say("  day         run     time   landed                                        marts    checks")
+            for partition in partitions:
+                if partition not in to_run:
+                    say(f"  {partition}  skipped: {SKIPPED}")
                     continue
-                meta = {k: v.value for k, v in event.materialization.metadata.items()}
-                for key in ("records", "api_calls", "bytes", "retries"):
-                    totals[asset][key] += int(meta.get(key) or 0)
-                totals[asset]["files"] += len(meta.get("files") or [])
-                landed.append(f"{asset.removeprefix('raw_tiktok_')} {meta.get('records')}/{meta.get('api_calls')}")
-            evaluations = result.get_asset_check_evaluations()
-            checks_run += len(evaluations)
-            for evaluation in evaluations:
-                if not evaluation.passed:
-                    key = (evaluation.asset_key.to_user_string(), evaluation.check_name)
-                    failed_checks[key].append(f"{partition} {evaluation.severity.value}")
-            failed_today = sum(not e.passed for e in evaluations)
-            held_back += not marts_built
-            failures += not result.success
-            if result.success and marts_built:
-                record_day_built(root, this_demo, partition)
-            print(
-                f"  {partition}  {'ok' if result.success else 'FAILED':6} {time.monotonic() - started:5.1f}s   "
-                f"{', '.join(landed):45} {'built' if marts_built else 'HELD':8} "
-                f"{len(evaluations) - failed_today} passed, {failed_today} failed"
-            )
+                simulator.clock.set(now=fetch_time(partition))
+                started = time.monotonic()
+                run_id = str(uuid.uuid4())  # known before the run starts, so that its events can be followed
+
+                def show(counts: RunCounts, day: date = partition) -> None:
+                    progress.update(day_task, description=f"{day}  {counts.describe()}", completed=counts.done,
+                                    total=counts.total)  # fmt: skip
+
+                with redirect_stdout(dbt_log), RunFollower(instance, job, run_id, show):
+                    # dbt's own console output goes to the log file, not the screen
+                    result = job.execute_in_process(partition_key=partition.isoformat(), instance=instance,
+                                                    raise_on_error=False, run_config=quiet, run_id=run_id)  # fmt: skip
+                landed = []
+                marts_built = False
+                for event in result.get_asset_materialization_events():
+                    asset = event.asset_key.to_user_string()
+                    if not asset.startswith("raw_"):
+                        marts_built = True
+                        continue
+                    meta = {k: v.value for k, v in event.materialization.metadata.items()}
+                    for key in ("records", "api_calls", "bytes", "retries"):
+                        totals[asset][key] += int(meta.get(key) or 0)
+                    totals[asset]["files"] += len(meta.get("files") or [])
+                    landed.append(f"{asset.removeprefix('raw_tiktok_')} {meta.get('records')}/{meta.get('api_calls')}")
+                evaluations = result.get_asset_check_evaluations()
+                checks_run += len(evaluations)
+                for evaluation in evaluations:
+                    if not evaluation.passed:
+                        key = (evaluation.asset_key.to_user_string(), evaluation.check_name)
+                        failed_checks[key].append(f"{partition} {evaluation.severity.value}")
+                failed_today = sum(not e.passed for e in evaluations)
+                held_back += not marts_built
+                failures += not result.success
+                if result.success and marts_built:
+                    record_day_built(root, this_demo, partition)
+                say(
+                    f"  {partition}  {'ok' if result.success else 'FAILED':6} {time.monotonic() - started:5.1f}s   "
+                    f"{', '.join(landed):45} {'built' if marts_built else 'HELD':8} "
+                    f"{len(evaluations) - failed_today} passed, {failed_today} failed"
+                )
+                for step, reason in failed_steps(result):
+                    say(f"              failed step {step}: {reason}")
+                progress.advance(days_task)
         dbt_log.close()
         # Whether every published day has landed (the real clock), then one tick of the alert sensor, as the
         # daemon under `make ui` would run them.

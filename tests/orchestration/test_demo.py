@@ -4,6 +4,7 @@ the first landed and built (issue 16)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -171,3 +172,20 @@ def test_make_ui_preflight_names_a_client_id_without_its_secret(tmp_path: Path, 
     )  # fmt: skip
     assert result.returncode == 2 and result.stderr.startswith("configuration: TIKTOK_WAREHOUSE='oracle'")
     assert "Traceback" not in result.stderr
+
+
+def test_a_fault_demo_shows_its_progress_and_failures_in_lines_not_stack_traces(tmp_path: Path):
+    """A demo day that fails (an ERROR rule breaks on raw) reads as its day line and one line per failed step;
+    the progress line (forced here, as on a terminal) counts the day's dbt models and checks."""
+    result = _demo(
+        tmp_path / "data", "--days", "1", "--accounts", "1",
+        TIKTOK_SIMULATOR_FAULTS="break=share_in_unit_interval", TIKTOK_DEMO_PROGRESS="1",
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "Traceback" not in output and "DagsterAssetCheckFailedError" not in output
+    assert re.search(r"\d{4}-\d\d-\d\d  FAILED .* HELD", result.stdout), result.stdout
+    assert re.search(r"failed step quality_raw_tiktok_videos: 1 blocking asset check failed", result.stdout)
+    assert re.search(r"dbt 0/\d+ models, \d+/\d+ checks · quality_raw_tiktok_videos", result.stdout), result.stdout
+    assert f"dbt's output: {tmp_path / 'data' / 'logs' / 'demo_dbt.log'}" in result.stdout
+    assert "\x1b[" not in (tmp_path / "data" / "logs" / "demo_dbt.log").read_text(), "the dbt log is plain text"
