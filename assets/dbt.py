@@ -14,9 +14,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dbt import version as dbt_version
 from packaging import version
 
+from assets.catalog import ASSET_OWNERS, runbook_link
 from assets.partitions import daily_partitions
 from assets.warehouse import WAREHOUSE_POOL, Warehouse
-from expectations.rules import runbook_url
 from tiktok_api.days import PUBLISHED_FOR_CERTAIN, STALE_AFTER
 from tiktok_api.settings import REPO_ROOT
 
@@ -56,7 +56,8 @@ def die_with_parent(command: list[str]) -> list[str]:
     return [sys.executable, "-c", _DIE_WITH_PARENT, *command]
 
 
-dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project", target=Warehouse.from_env().dbt_target)
+WAREHOUSE = Warehouse.from_env()
+dbt_project = DbtProject(project_dir=REPO_ROOT / "dbt_project", target=WAREHOUSE.dbt_target)
 dbt_project.prepare_if_dev()  # `dagster dev` parses the project; elsewhere `make` prepares the manifest
 
 
@@ -89,6 +90,12 @@ def group_for_fqn(fqn: list[str]) -> str:
     return f"tiktok_{folder}"
 
 
+def model_kinds(node: Mapping[str, Any], warehouse: Warehouse) -> set[str]:
+    """A model's kinds in the UI: dbt, the warehouse it is stored in, and whether it is a view or a table."""
+    materialized = (node.get("config") or {}).get("materialized")
+    return {"dbt", warehouse.asset_kind, "view" if materialized == "view" else "table"}
+
+
 class TikTokDbtTranslator(DagsterDbtTranslator):
     """Model keys are model names; groups follow folders; sources are the raw assets (their yml meta)."""
 
@@ -97,7 +104,16 @@ class TikTokDbtTranslator(DagsterDbtTranslator):
         node = manifest["nodes"].get(unique_id)
         if node is None or node["resource_type"] not in ("model", "seed", "snapshot"):
             return spec
-        spec = spec.replace_attributes(key=dg.AssetKey(node["name"]), group_name=group_for_fqn(node["fqn"]))
+        # The yml description alone: dagster-dbt appends the model's whole SQL, which buried it in the UI. Kinds
+        # from the configured warehouse, not the manifest's adapter (a manifest parsed for the other target would
+        # label every model with the wrong database).
+        spec = spec.replace_attributes(
+            key=dg.AssetKey(node["name"]),
+            group_name=group_for_fqn(node["fqn"]),
+            description=(node.get("description") or "").strip() or f"dbt model {node['name']}",
+            owners=ASSET_OWNERS,
+            kinds=model_kinds(node, WAREHOUSE),
+        )
         if node["fqn"][1] == "marts":
             spec = spec.replace_attributes(freshness_policy=MART_FRESHNESS)
         return spec
@@ -123,14 +139,14 @@ def _severity(value: Any) -> str:
     return "WARN" if str(value or "error").strip().lower().startswith("warn") else "ERROR"
 
 
-def test_rule_metadata(node: Mapping[str, Any]) -> dict[str, str]:
+def test_rule_metadata(node: Mapping[str, Any]) -> dict[str, Any]:
     """rule_id, severity and runbook of a dbt data test: its `config.meta.rule_id` and `config.severity`. Empty for
     a test without a rule id: its check then alerts under its own name (expectations/alerts.py)."""
     config = node.get("config") or {}
     rule_id = (config.get("meta") or {}).get("rule_id") or (node.get("meta") or {}).get("rule_id")
     if not rule_id:
         return {}
-    return {"rule_id": str(rule_id), "severity": _severity(config.get("severity")), "runbook": runbook_url(rule_id)}
+    return {"rule_id": str(rule_id), "severity": _severity(config.get("severity")), "runbook": runbook_link(rule_id)}
 
 
 def with_rule_metadata(event: Any, manifest: Mapping[str, Any]) -> Any:
@@ -169,6 +185,44 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _value(metadata: Mapping[str, Any], key: str) -> Any:
+    value = metadata.get(key)
+    return getattr(value, "value", value)
+
+
+class DbtProgress:
+    """One log line per model built and per data test run, with its time and a running count ("12/17 models").
+
+    dagster-dbt writes dbt's own console lines to the step's stdout only, and its events carry no count: these lines
+    are the run log's progress, read from the events the invocation streams (nothing else is logged per node).
+    """
+
+    def __init__(self, models: int, tests: int) -> None:
+        self.totals = {"models": models, "tests": tests}
+        self.done = {"models": 0, "tests": 0}
+
+    def line(self, event: Any) -> tuple[str, str] | None:
+        """(level, message) for a model's materialisation or a test's check result; None for anything else."""
+        seconds = _value(event.metadata, "Execution Duration") if hasattr(event, "metadata") else None
+        took = f" in {seconds:.1f} s" if isinstance(seconds, int | float) else ""
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            name = str(_value(event.metadata, "unique_id") or "").rsplit(".", 1)[-1] or "model"
+            return "info", f"dbt built {name}{took} ({self._count('models')} models)"
+        if isinstance(event, dg.AssetCheckResult | dg.AssetCheckEvaluation):
+            asset = event.asset_key.to_user_string() if event.asset_key else "?"
+            if event.passed:
+                return "info", f"dbt test {event.check_name} on {asset} passed{took} ({self._count('tests')} tests)"
+            severity = event.severity.value if event.severity else "ERROR"
+            return "warning", (
+                f"dbt test {event.check_name} on {asset} FAILED ({severity}){took} ({self._count('tests')} tests)"
+            )
+        return None
+
+    def _count(self, what: str) -> str:
+        self.done[what] += 1
+        return f"{self.done[what]}/{self.totals[what]}"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -197,6 +251,11 @@ def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         context.log.info("No partition: the dbt tests run over whole tables.")
     with environment(dbt_window_env(window)):
         invocation = dbt.cli(["build", *BUILD_EXCLUSIONS], context=context)
+    progress = DbtProgress(len(context.selected_asset_keys), len(context.selected_asset_check_keys))
     # every check result names its rule, its severity and its runbook section (the alerts read them)
     for event in invocation.stream():
+        line = progress.line(event)
+        if line is not None:
+            level, message = line
+            (context.log.warning if level == "warning" else context.log.info)(message)
         yield with_rule_metadata(event, invocation.manifest)

@@ -7,6 +7,7 @@ BI tool never holds the warehouse's single-writer lock and never sees half a bui
 
 import dagster as dg
 
+from assets.catalog import ASSET_OWNERS
 from assets.partitions import daily_partitions
 from assets.warehouse import WAREHOUSE_POOL, Warehouse
 
@@ -25,7 +26,9 @@ MART_KEYS = [
 
 @dg.asset(
     group_name="tiktok_bi",
-    kinds={"duckdb", "postgres"},
+    # the warehouse the marts are published from (a DuckDB copy, or schema marts on the server), not both
+    kinds={Warehouse.from_env().asset_kind},
+    owners=ASSET_OWNERS,
     deps=MART_KEYS,
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from assets.catalog import file_link, runbook_link
 from assets.partitions import daily_partitions
 from assets.warehouse import WAREHOUSE_POOL, Warehouse
 from expectations.datasets import DATASETS, suite_rule_ids
@@ -93,8 +94,8 @@ def check_result(
             "severity": rule.severity,
             "offending_count": offending,
             "sample_keys": dg.MetadataValue.json(samples),
-            "runbook": rule.runbook,
-            "data_docs": dg.MetadataValue.path(docs[-1]) if docs else "not built",
+            "runbook": runbook_link(rule_id),
+            "data_docs": file_link(docs[-1]) if docs else "not built",
             "expectations": len(outcomes),
             **({"evaluation_errors": dg.MetadataValue.json(errors)} if errors else {}),
         },
@@ -248,6 +249,6 @@ def raw_partitions_fresh(context: dg.AssetCheckExecutionContext) -> dg.AssetChec
             "offending_count": len(late),
             "sample_keys": dg.MetadataValue.json(sorted(late)),
             "hours_late": dg.MetadataValue.json(late),
-            "runbook": RULES[FRESHNESS_CHECK].runbook,
+            "runbook": runbook_link(FRESHNESS_CHECK),
         },
     )

@@ -8,7 +8,7 @@ reported (metadata, failed accounts, readiness) exactly as its daily run would b
 """
 # No `from __future__ import annotations`: Dagster reads the context and config annotations at runtime.
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,16 +16,17 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from assets.catalog import ASSET_OWNERS
 from assets.partitions import daily_partitions
 from assets.resources import TikTokSession, TikTokSource
 from expectations.rules import ALL_ACCOUNTS_FETCHED
-from tiktok_api import contract
+from tiktok_api import contract, landing
 from tiktok_api.days import ACCOUNT_REVISION_DAYS, SNAPSHOT_DAYS
 from tiktok_api.ingestion import NotYetAvailable, StreamOutcome, check_partition_ready, parse_video_url
 from tiktok_api.settings import data_dir
 
 RAW_GROUP = "tiktok_raw"
-RAW_KINDS = {"python", "json"}
+RAW_KINDS = {"tiktok", "python", "json"}  # the source, the code that fetches, the files it lands
 # One raw step at a time (pool limit 1): accounts are fetched concurrently inside it, and the API's per-account
 # rate limit is shared by every process that calls it.
 API_POOL = "tiktok_api"
@@ -48,11 +49,67 @@ def _accounts_check(asset: str) -> dg.AssetCheckSpec:
     )
 
 
-def _summary_table(outcomes: list[StreamOutcome]) -> str:
-    lines = ["| account | records | API calls | retries | bytes | result |", "|---|---:|---:|---:|---:|---|"]
+def _username(path: Path) -> str | None:
+    """The username in a landed /business/get/ answer; None when the file holds none (or cannot be read)."""
+    try:
+        name = landing.read_fetch(path)["pages"][0]["response"]["data"].get("username")
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return None
+    return str(name) if name else None
+
+
+class AccountNames:
+    """business_id -> username, for people reading metadata and logs: business ids are opaque. The account stream
+    returns the username; the other streams know only the id, so a name comes from the account's newest landed
+    /business/get/ answer, looked up once per account and run. An account never landed has no name."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._names: dict[str, str | None] = {}
+
+    def learn(self, outcome: StreamOutcome) -> None:
+        """Take the name from an account fetch that has just landed."""
+        if outcome.stream == "account" and outcome.path and (name := _username(Path(outcome.path))):
+            self._names[outcome.business_id] = name
+
+    def get(self, business_id: str) -> str | None:
+        if business_id not in self._names:
+            self._names[business_id] = self._newest(business_id)
+        return self._names[business_id]
+
+    def _newest(self, business_id: str) -> str | None:
+        # newest day first, newest fetch first (file names start with the landing time)
+        days = sorted(landing.stream_dir(self.root, "account").glob(f"{landing.DATE_KEY}=*"), reverse=True)
+        for folder in days:
+            try:
+                day = date.fromisoformat(folder.name.removeprefix(f"{landing.DATE_KEY}="))
+                fetches = landing.list_fetches(self.root, "account", day, business_id)
+            except ValueError:
+                continue  # not a partition folder, or an id that cannot name a folder
+            for path in reversed(fetches):
+                if name := _username(path):
+                    return name
+        return None
+
+
+def account_label(business_id: str, usernames: Mapping[str, str]) -> str:
+    """`@username (business_id)` when the name is known, else the id."""
+    name = usernames.get(business_id)
+    return f"@{name} ({business_id})" if name else business_id
+
+
+def _summary_table(outcomes: list[StreamOutcome], usernames: Mapping[str, str], seconds: Mapping[str, float]) -> str:
+    lines = [
+        "| account | records | API calls | retries | bytes | seconds | result |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for o in outcomes:
         result = o.error or o.skipped or ("landed, partition day not yet published" if o.not_ready else "landed")
-        lines.append(f"| {o.business_id} | {o.records} | {o.api_calls} | {o.retries} | {o.bytes} | {result} |")
+        took = f"{seconds[o.business_id]:.1f}" if o.business_id in seconds else ""
+        lines.append(
+            f"| {account_label(o.business_id, usernames)} | {o.records} | {o.api_calls} | {o.retries} | {o.bytes} "
+            f"| {took} | {result} |"
+        )
     return "\n".join(lines)
 
 
@@ -63,6 +120,8 @@ class DayLanding:
     day: date
     outcomes: list[StreamOutcome] = field(default_factory=list)
     unpublished: NotYetAvailable | None = None  # no data of the day can exist yet: no API call was made
+    usernames: dict[str, str] = field(default_factory=dict)  # business_id -> username, where known
+    seconds: dict[str, float] = field(default_factory=dict)  # business_id -> how long its fetch took
 
     @property
     def key(self) -> str:
@@ -77,7 +136,7 @@ class DayLanding:
         outcomes = self.outcomes
         return {
             "source": source,
-            "accounts": dg.MetadataValue.md(_summary_table(outcomes)),
+            "accounts": dg.MetadataValue.md(_summary_table(outcomes, self.usernames, self.seconds)),
             "records": sum(o.records for o in outcomes),
             "api_calls": sum(o.api_calls for o in outcomes),
             "retries": sum(o.retries for o in outcomes),
@@ -85,7 +144,12 @@ class DayLanding:
             "files": dg.MetadataValue.json([o.path for o in outcomes if o.path]),
             "skipped": dg.MetadataValue.json({o.business_id: o.skipped for o in outcomes if o.skipped}),
             "failed_accounts": dg.MetadataValue.json({o.business_id: o.error for o in self.failed}),
+            # the keys above stay business ids (alerts and tools read them); the names are beside them
+            "usernames": dg.MetadataValue.json(self.usernames),
         }
+
+    def label(self, business_id: str) -> str:
+        return account_label(business_id, self.usernames)
 
     def failure(self, source: str) -> dg.Failure | None:
         """Why the day cannot be recorded as landed, as its daily run reports it; None when it landed."""
@@ -99,8 +163,8 @@ class DayLanding:
         if self.outcomes and len(failed) == len(self.outcomes):
             return dg.Failure(
                 description="Every account failed; nothing landed complete. "
-                + "; ".join(f"{o.business_id}: {o.error}" for o in failed),
-                metadata={"accounts": dg.MetadataValue.md(_summary_table(self.outcomes))},
+                + "; ".join(f"{self.label(o.business_id)}: {o.error}" for o in failed),
+                metadata={"accounts": dg.MetadataValue.md(_summary_table(self.outcomes, self.usernames, self.seconds))},
             )
         not_ready = [o for o in self.outcomes if o.not_ready]
         if not_ready:
@@ -116,10 +180,17 @@ class DayLanding:
 
 
 def _land_days(
-    context: dg.AssetExecutionContext, session: TikTokSession, stream: str, fetch: Callable[[str, date], StreamOutcome]
+    context: dg.AssetExecutionContext,
+    session: TikTokSession,
+    stream: str,
+    fetch: Callable[[str, date], StreamOutcome],
+    names: AccountNames,
 ) -> list[DayLanding]:
-    """Land the run's partitions oldest first, each exactly as its daily run would, in this one session."""
+    """Land the run's partitions oldest first, each exactly as its daily run would, in this one session.
+
+    Each account's line is logged as it finishes (the run's progress in the UI); skips, one line per reason."""
     days = []
+    accounts = len(session.business_ids)
     for key in context.partition_keys:
         day = DayLanding(date.fromisoformat(key))
         days.append(day)
@@ -128,15 +199,25 @@ def _land_days(
         except NotYetAvailable as error:
             day.unpublished = error  # no API call is spent on a day that cannot exist yet
             continue
-        day.outcomes = session.for_each_account(stream, lambda business_id, d=day.day: fetch(business_id, d))
+
+        def done(o: StreamOutcome, seconds: float, day: DayLanding = day) -> None:
+            names.learn(o)
+            if name := names.get(o.business_id):
+                day.usernames[o.business_id] = name
+            day.seconds[o.business_id] = seconds
+            where = f"{stream} {day.key}, account {len(day.seconds)}/{accounts} {day.label(o.business_id)}"
+            if o.error:
+                context.log.error(f"{where} failed after {seconds:.1f} s: {o.error}")
+            elif not o.skipped:
+                context.log.info(f"{where}: {o.records} records in {o.api_calls} API calls, {seconds:.1f} s")
+
+        day.outcomes = session.for_each_account(stream, lambda business_id, d=day.day: fetch(business_id, d), done)
         skipped: dict[str, list[str]] = {}
         for o in day.outcomes:
             if o.skipped:
-                skipped.setdefault(o.skipped, []).append(o.business_id)
-            if o.error:
-                context.log.error(f"Account {o.business_id} failed on {key}: {o.error}")
-        for reason, accounts in skipped.items():
-            context.log.warning(f"Skipped for account {', '.join(accounts)}: {reason}")
+                skipped.setdefault(o.skipped, []).append(day.label(o.business_id))
+        for reason, labels in skipped.items():
+            context.log.warning(f"Skipped for account {', '.join(labels)}: {reason}")
     return days
 
 
@@ -148,11 +229,17 @@ def accounts_check_severity(failed: int, accounts: int) -> str:
 
 def _accounts_check_result(days: list[DayLanding]) -> dg.AssetCheckResult:
     """all_accounts_fetched over the run's days: each failed account is named with its reason (and its day,
-    when the run lands several)."""
-    if len(days) == 1:
-        failed = {o.business_id: o.error for o in days[0].failed}
-    else:
-        failed = {f"{day.key} {o.business_id}": o.error for day in days for o in day.failed}
+    when the run lands several). Keys stay business ids; the description and `usernames` add the names."""
+    failed: dict[str, str | None] = {}
+    named: list[str] = []
+    usernames: dict[str, str] = {}
+    for day in days:
+        prefix = "" if len(days) == 1 else f"{day.key} "
+        for o in day.failed:
+            failed[prefix + o.business_id] = o.error
+            named.append(f"{prefix}{day.label(o.business_id)}: {o.error}")
+            if o.business_id in day.usernames:
+                usernames[o.business_id] = day.usernames[o.business_id]
     severity = accounts_check_severity(len(failed), sum(len(day.outcomes) for day in days))
     return dg.AssetCheckResult(
         check_name=ACCOUNTS_CHECK,
@@ -160,14 +247,13 @@ def _accounts_check_result(days: list[DayLanding]) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.ERROR if severity == "ERROR" else dg.AssetCheckSeverity.WARN,
         metadata={
             "failed_accounts": dg.MetadataValue.json(failed),
+            "usernames": dg.MetadataValue.json(usernames),
             "rule_id": ACCOUNTS_CHECK,
             "severity": severity,
             "offending_count": len(failed),
             "sample_keys": dg.MetadataValue.json(sorted(failed)[:10]),
         },
-        description=None
-        if not failed
-        else f"{len(failed)} account(s) failed: " + "; ".join(f"{where}: {error}" for where, error in failed.items()),
+        description=None if not failed else f"{len(failed)} account(s) failed: " + "; ".join(named),
     )
 
 
@@ -249,7 +335,8 @@ def _run_stream(
     them, because a step's result would record every day of its range.
     """
     with tiktok.open_session(context.log, context.run.run_id) as session:
-        days = _land_days(context, session, stream, lambda business_id, d: fetch(session, business_id, d))
+        names = AccountNames(data_dir())
+        days = _land_days(context, session, stream, lambda business_id, d: fetch(session, business_id, d), names)
         failures = {day.key: f for day in days if (f := day.failure(session.source)) is not None}
         if len(days) == 1:
             if failures:
@@ -281,6 +368,7 @@ def _run_stream(
     partitions_def=daily_partitions,
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
+    owners=ASSET_OWNERS,
     pool=API_POOL,
     backfill_policy=RAW_BACKFILL_POLICY,
     check_specs=[_accounts_check("raw_tiktok_account")],
@@ -301,6 +389,7 @@ def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) 
     partitions_def=daily_partitions,
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
+    owners=ASSET_OWNERS,
     pool=API_POOL,
     backfill_policy=RAW_BACKFILL_POLICY,
     check_specs=[_accounts_check("raw_tiktok_videos")],
@@ -329,6 +418,7 @@ class CommentsConfig(dg.Config):
     partitions_def=daily_partitions,
     group_name=RAW_GROUP,
     kinds=RAW_KINDS,
+    owners=ASSET_OWNERS,
     pool=API_POOL,
     backfill_policy=RAW_BACKFILL_POLICY,
     deps=[raw_tiktok_videos],

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,19 +37,36 @@ class TikTokSession:
     api_now: Callable[[], datetime]
     max_workers: int
 
-    def for_each_account(self, stream: str, fetch: Callable[[str], StreamOutcome]) -> list[StreamOutcome]:
+    def for_each_account(
+        self,
+        stream: str,
+        fetch: Callable[[str], StreamOutcome],
+        on_done: Callable[[StreamOutcome, float], None] | None = None,
+    ) -> list[StreamOutcome]:
         """Fetch one stream for every account concurrently: the API's rate limits, not network latency, bound
         a run. One account failing never stops the others: its outcome carries the error instead.
+
+        `on_done(outcome, seconds)` is called as each account finishes, in the calling thread (where a Dagster
+        context may log), with the seconds its fetch took. Outcomes are returned in the order of the accounts.
         """
 
-        def guarded(business_id: str) -> StreamOutcome:
+        def guarded(business_id: str) -> tuple[StreamOutcome, float]:
+            started = time.monotonic()
             try:
-                return fetch(business_id)
+                outcome = fetch(business_id)
             except Exception as error:  # noqa: BLE001 - reported per account, the others go on
-                return StreamOutcome(business_id, stream, error=f"{type(error).__name__}: {error}")
+                outcome = StreamOutcome(business_id, stream, error=f"{type(error).__name__}: {error}")
+            return outcome, time.monotonic() - started
 
         with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="tiktok-account") as pool:
-            return list(pool.map(guarded, self.business_ids))
+            futures = {pool.submit(guarded, business_id): i for i, business_id in enumerate(self.business_ids)}
+            outcomes: dict[int, StreamOutcome] = {}
+            for future in as_completed(futures):
+                outcome, seconds = future.result()
+                outcomes[futures[future]] = outcome
+                if on_done is not None:
+                    on_done(outcome, seconds)
+        return [outcomes[i] for i in range(len(self.business_ids))]
 
 
 class TikTokSource(dg.ConfigurableResource):

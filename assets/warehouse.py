@@ -277,6 +277,11 @@ class Warehouse(dg.ConfigurableResource):
         """The dbt target of dbt_project/profiles.yml that builds this warehouse."""
         return self.kind
 
+    @property
+    def asset_kind(self) -> str:
+        """The Dagster kind (its icon in the UI) of what is stored in this warehouse: duckdb or postgres."""
+        return self.kind
+
     def describe(self) -> str:
         """For logs and metadata: the file, or the server and database (never the password)."""
         return self._backend().describe()
