@@ -205,11 +205,11 @@ def _land_days(
             if name := names.get(o.business_id):
                 day.usernames[o.business_id] = name
             day.seconds[o.business_id] = seconds
-            where = f"{stream} {day.key}, account {len(day.seconds)}/{accounts} {day.label(o.business_id)}"
+            where = f"{stream} {day.key} account {len(day.seconds)}/{accounts}, {day.label(o.business_id)}"
             if o.error:
                 context.log.error(f"{where} failed after {seconds:.1f} s: {o.error}")
             elif not o.skipped:
-                context.log.info(f"{where}: {o.records} records in {o.api_calls} API calls, {seconds:.1f} s")
+                context.log.info(f"{where}: {o.records} records, {o.api_calls} API calls, {seconds:.1f} s")
 
         day.outcomes = session.for_each_account(stream, lambda business_id, d=day.day: fetch(business_id, d), done)
         skipped: dict[str, list[str]] = {}

@@ -246,3 +246,29 @@ def test_a_day_still_inside_the_lag_lands_what_arrived_and_asks_for_a_retry(simu
     assert "not published metrics for 2026-11-17 yet" in failure.error.message
     assert failure.user_failure_data.metadata["retryable"].value is True
     assert len(files(data_dir, "account", PARTITION, account.business_id)) == 1, "what arrived has landed"
+
+
+def test_accounts_are_named_beside_their_ids_and_logged_one_line_each_as_they_land(simulator_factory, data_dir):
+    server = simulator_factory(speed=FAST, accounts=2, now=at(PARTITION, 24 * 3 + 1))
+    first, second = server.simulator.world.accounts
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialize(server, [raw_tiktok_account], instance=instance)
+    assert result.success
+    meta = metadata(result, "raw_tiktok_account")
+    assert meta["usernames"] == {a.business_id: a.username for a in (first, second)}
+    assert f"| @{first.username} ({first.business_id}) |" in meta["accounts"]
+    assert "| bytes | seconds | result |" in meta["accounts"]
+    logs = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    lines = [m for m in logs if m.startswith(f"account {PARTITION} account ")]
+    assert len(lines) == 2 and {m.split(",")[0][-3:] for m in lines} == {"1/2", "2/2"}
+    assert all(" records, " in m and " API calls, " in m and m.endswith(" s") for m in lines), lines
+    # the videos stream knows only ids: the names come from the landed account answers, a failed account's too
+    server.simulator.revoke(second.business_id)
+    result = materialize(server, [raw_tiktok_videos], instance=instance)
+    [check] = result.get_asset_check_evaluations()
+    assert f"@{second.username} ({second.business_id}): " in (check.description or "")
+    assert set(check.metadata["failed_accounts"].value) == {second.business_id}, "keys stay business ids"
+    assert check.metadata["usernames"].value == {second.business_id: second.username}
+    logs = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert any(m.startswith(f"videos {PARTITION} account ") and f"@{second.username}" in m and " failed " in m
+               for m in logs)  # fmt: skip

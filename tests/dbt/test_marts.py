@@ -18,6 +18,7 @@ from assets.dbt import (
     BUILD_EXCLUSIONS,
     DBT_EXECUTABLE,
     SQL_LOGIC_TAG,
+    DbtProgress,
     dbt_cli,
     dbt_project,
     dbt_window_env,
@@ -477,6 +478,21 @@ def test_the_partition_window_reaches_dbt_as_its_environment():
     assert dbt_window_env(None) == {"TIKTOK_DBT_MIN_DATE": "", "TIKTOK_DBT_MAX_DATE": ""}
 
 
+def test_dbt_progress_is_one_line_per_model_and_test_with_its_time_and_count():
+    progress = DbtProgress(models=2, tests=1)
+    model = dg.Output(None, "stg_x", metadata={"unique_id": "model.tiktok.stg_x", "Execution Duration": 1.25})
+    check = dg.AssetCheckResult(
+        asset_key=dg.AssetKey("stg_x"), check_name="keys_unique_not_null__stg_x", passed=False,
+        severity=dg.AssetCheckSeverity.WARN, metadata={"Execution Duration": 0.4},
+    )  # fmt: skip
+    assert progress.line(model) == ("info", "dbt built stg_x in 1.2 s (1/2 models)")
+    assert progress.line(check) == (
+        "warning",
+        "dbt test keys_unique_not_null__stg_x on stg_x FAILED (WARN) in 0.4 s (1/1 tests)",
+    )
+    assert progress.line(dg.AssetObservation(asset_key="stg_x")) is None
+
+
 def test_the_weekly_full_check_runs_every_dbt_test_over_whole_tables(warehouse: Warehouse, tmp_path, monkeypatch):
     """The weekly job runs the dbt tests alone, without a window: a key broken on an old day fails it."""
     copy = tmp_path / "warehouse.duckdb"  # a copy: the other tests share the module's warehouse
@@ -490,10 +506,9 @@ def test_the_weekly_full_check_runs_every_dbt_test_over_whole_tables(warehouse: 
     monkeypatch.setenv("TIKTOK_DUCKDB_PATH", str(copy))
     chosen = WarehouseResource.from_env()
     job = defs.resolve_job_def("tiktok_weekly_full_check")
+    instance = dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(
-        resources={"dbt": dbt_cli(chosen), "warehouse": chosen},
-        raise_on_error=False,
-        instance=dg.DagsterInstance.ephemeral(),
+        resources={"dbt": dbt_cli(chosen), "warehouse": chosen}, raise_on_error=False, instance=instance
     )
     evaluations = result.get_asset_check_evaluations()
     assert not result.get_asset_materialization_events(), "no model is built"
@@ -502,12 +517,14 @@ def test_the_weekly_full_check_runs_every_dbt_test_over_whole_tables(warehouse: 
     assert [e.check_name for e in failed] == ["keys_unique_not_null__fct_tiktok_video_daily"]
     # every check result names its rule, severity and runbook section (from the test's meta in the manifest)
     meta = {key: value.value for key, value in failed[0].metadata.items()}
-    assert (meta["rule_id"], meta["severity"], meta["runbook"]) == (
-        "keys_unique_not_null",
-        "ERROR",
-        "docs/runbook.md#keys-unique-not-null",
-    )
+    assert (meta["rule_id"], meta["severity"]) == ("keys_unique_not_null", "ERROR")
+    assert meta["runbook"].startswith("file://") and meta["runbook"].endswith("docs/runbook.md#keys-unique-not-null")
     assert meta["dagster_dbt/failed_row_count"] == 1
+    # the run log counts the tests as they finish, one line each
+    total = len(tiktok_dbt_models.check_keys)
+    progress = [e.user_message for e in instance.all_logs(result.run_id) if e.user_message.startswith("dbt test ")]
+    assert len(progress) == total and progress[-1].endswith(f"({total}/{total} tests)")
+    assert sum("FAILED (ERROR)" in line for line in progress) == 1
     for evaluation in evaluations:
         rule_id = evaluation.metadata["rule_id"].value
         assert evaluation.check_name == f"{rule_id}__{evaluation.asset_key.to_user_string()}"
