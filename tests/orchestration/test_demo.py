@@ -54,8 +54,9 @@ def _free_port() -> int:
         ({"TIKTOK_WAREHOUSE": "postgres", "TIKTOK_POSTGRES_HOST": "127.0.0.1"}, "TIKTOK_POSTGRES_HOST"),
         ({"TIKTOK_START_DATE": "2026-13-01"}, "TIKTOK_START_DATE"),
         ({"TIKTOK_SIMULATOR_FAULTS": "everything=1"}, "TIKTOK_SIMULATOR_FAULTS"),
+        ({"TIKTOK_ASSET_OWNER": "team:"}, "TIKTOK_ASSET_OWNER"),
     ],
-    ids=["unknown-warehouse", "port-not-a-number", "postgres-unreachable", "bad-start-date", "bad-faults"],
+    ids=["unknown-warehouse", "port-not-a-number", "postgres-unreachable", "bad-start-date", "bad-faults", "bad-owner"],
 )
 def test_a_wrong_setting_is_one_line_naming_the_variable_and_nothing_is_written(
     tmp_path: Path, settings: dict[str, str], variable: str
@@ -175,17 +176,22 @@ def test_make_ui_preflight_names_a_client_id_without_its_secret(tmp_path: Path, 
 
 
 def test_a_fault_demo_shows_its_progress_and_failures_in_lines_not_stack_traces(tmp_path: Path):
-    """A demo day that fails (an ERROR rule breaks on raw) reads as its day line and one line per failed step;
-    the progress line (forced here, as on a terminal) counts the day's dbt models and checks."""
-    result = _demo(
-        tmp_path / "data", "--days", "1", "--accounts", "1",
-        TIKTOK_SIMULATOR_FAULTS="break=share_in_unit_interval", TIKTOK_DEMO_PROGRESS="1",
+    """The README's fault demo (one day, one account here): a day that fails (an ERROR rule breaks on raw) reads
+    as its day line and one line per failed step; the progress line (forced, as on a terminal) counts the day's
+    dbt models and checks."""
+    from tests.docs_blocks import tagged
+
+    readme = tagged("README.md", "by tests/orchestration/test_demo.py", "TIKTOK_SIMULATOR_FAULTS")
+    result = subprocess.run(
+        ["bash", "-c", readme.text], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+        env=_clean_env(tmp_path / "data", DEMO_ARGS="--days 1 --accounts 1", TIKTOK_DEMO_PROGRESS="1"),
     )  # fmt: skip
     output = result.stdout + result.stderr
-    assert result.returncode == 1, output[-3000:]
+    assert result.returncode == 2, output[-3000:]  # make's code for a failed recipe; the demo's own is 1
     assert "Traceback" not in output and "DagsterAssetCheckFailedError" not in output
     assert re.search(r"\d{4}-\d\d-\d\d  FAILED .* HELD", result.stdout), result.stdout
     assert re.search(r"failed step quality_raw_tiktok_videos: 1 blocking asset check failed", result.stdout)
     assert re.search(r"dbt 0/\d+ models, \d+/\d+ checks · quality_raw_tiktok_videos", result.stdout), result.stdout
+    assert "FAILED raw_tiktok_videos / share_in_unit_interval" in result.stdout
     assert f"dbt's output: {tmp_path / 'data' / 'logs' / 'demo_dbt.log'}" in result.stdout
     assert "\x1b[" not in (tmp_path / "data" / "logs" / "demo_dbt.log").read_text(), "the dbt log is plain text"
