@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # no display on servers
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from assets.catalog import ASSET_OWNERS, file_link
 from assets.partitions import daily_partitions  # noqa: E402
 from assets.publish import tiktok_marts_for_bi  # noqa: E402
 from assets.warehouse import Warehouse  # noqa: E402
@@ -220,6 +221,7 @@ img{{max-width:100%}}section{{margin-bottom:2em}}</style></head>
 @dg.asset(
     group_name="tiktok_bi",
     kinds={"html", "python"},
+    owners=ASSET_OWNERS,
     deps=[tiktok_marts_for_bi],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -233,4 +235,4 @@ def tiktok_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
     report = render_report(warehouse.read_published_marts(QUERIES), datetime.now(UTC))
     target = atomic_write_text(data_dir() / "reports" / "tiktok_report.html", report)
     context.log.info(f"Report written to {target}")
-    return dg.MaterializeResult(metadata={"report": dg.MetadataValue.path(str(target)), "bytes": len(report.encode())})
+    return dg.MaterializeResult(metadata={"report": file_link(target), "bytes": len(report.encode())})

@@ -140,7 +140,9 @@ class Alert:
             severity=normalize_severity(meta.get("severity") or severity),
             offending_count=count,
             sample_keys=_as_keys(samples),
-            runbook_url=str(meta.get("runbook") or runbook_url(rule_id)),
+            # the repository's address of the section, which reads the same on any machine (the check's metadata
+            # links this checkout's copy, file://, for the UI)
+            runbook_url=runbook_url(rule_id),
             description=str(description or meta.get("description") or meta.get("message") or ""),
             run_id=run_id or "",
             evaluation_id=evaluation_id,

@@ -217,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     partitions = demo_partitions(datetime.now(UTC).date(), args.days)
     this_demo = demo_key(chosen, args.seed, args.accounts, os.environ.get("TIKTOK_SIMULATOR_FAULTS") or "")
     already = days_built(root, this_demo)
+    # the demo's days are partitions even after an earlier, shorter demo landed only later days (assets/partitions.py)
+    start = os.environ.get("TIKTOK_START_DATE")
+    if not start or date.fromisoformat(start) > partitions[0]:
+        os.environ["TIKTOK_START_DATE"] = partitions[0].isoformat()
     simulator = Simulator(seed=args.seed, accounts=args.accounts, faults=faults,
                           now=fetch_time(partitions[0]), speed=60.0)  # fmt: skip
 

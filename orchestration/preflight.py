@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
+from assets.catalog import asset_owners
 from assets.warehouse import Warehouse, WarehouseConfigError
 from tiktok_api.files import FolderNotWritable, writable_folder
 from tiktok_api.settings import check_writable_folders, data_dir, load_env_file
@@ -32,6 +33,10 @@ def problems(environ: Mapping[str, str] | None = None, *, real_api: bool = True)
             date.fromisoformat(start)
         except ValueError:
             found.append(f"TIKTOK_START_DATE={start!r} is not a date: use YYYY-MM-DD")
+    try:
+        asset_owners(env)
+    except ValueError as error:
+        found.append(str(error))
     try:
         FaultConfig.parse(env.get("TIKTOK_SIMULATOR_FAULTS"))
     except ValueError as error:

@@ -50,11 +50,15 @@ def sim(simulator_factory: Callable[..., SimulatorServer]) -> SimulatorServer:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The Dagster definitions load the dbt manifest at import: make sure it exists (as `make` does)."""
+    """The Dagster definitions load the dbt manifest at import: make sure it exists (as `make` does). The tests run
+    fixed days: the partitions start at the first one whatever a demo landed in ./data (assets/partitions.py)."""
     import subprocess
     import sys
     from pathlib import Path
 
+    from tiktok_api.days import FIRST_PARTITION
+
+    os.environ["TIKTOK_START_DATE"] = FIRST_PARTITION.isoformat()
     project = Path(__file__).resolve().parent.parent / "dbt_project"
     if not (project / "target" / "manifest.json").exists():
         dbt = Path(sys.executable).parent / "dbt"

@@ -143,11 +143,7 @@ def test_every_dbt_check_has_a_description_and_a_name_shown_whole():
 
 def test_every_asset_has_the_configured_owner():
     graph = defs.resolve_asset_graph()
-    # assets/report.py names its owner separately (issue 16); every other asset takes ASSET_OWNERS
-    owned_elsewhere = {"tiktok_report"}
     for key in graph.get_all_asset_keys():
-        if key.to_user_string() in owned_elsewhere:
-            continue
         assert list(graph.get(key).owners) == [DEFAULT_OWNER], key.to_user_string()
 
 
