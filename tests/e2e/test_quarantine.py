@@ -32,6 +32,7 @@ import pytest
 from assets.warehouse import MARTS_SCHEMA, QUARANTINE_TABLE, Warehouse
 from expectations import rules as R
 from orchestration.sensors import quality_alert_sensor
+from tests.docs_blocks import tagged
 from tests.e2e.test_daily_job import DAY, materialized, run_daily_at, use_warehouse
 from tests.tiktok_api.mutating_proxy import Answer, MutatingProxy, Mutation
 from tiktok_api import contract, landing
@@ -39,7 +40,6 @@ from tiktok_api.simulator import Simulator
 
 RUN_COLUMNS = ("staged_at", "landed_at", "fetch_id", "request_id")  # when and by which fetch a row was made
 MARTS = R._MARTS
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def negative_counts(answer: Answer) -> dict[str, Any]:
@@ -95,9 +95,8 @@ def _rows(warehouse: Warehouse, accounts: set[str]) -> dict[str, list[tuple]]:
 
 
 def _runbook_query() -> str:
-    """The SQL of docs/runbook.md's section on quarantined account-days."""
-    section = (REPO_ROOT / "docs" / "runbook.md").read_text().split("## Quarantined account-days", 1)[1]
-    return section.split("```sql\n", 1)[1].split("```", 1)[0]
+    """The SQL of docs/runbook.md's section on quarantined account-days (tagged as run here)."""
+    return tagged("docs/runbook.md", "by tests/e2e/test_quarantine.py", "tiktok_quarantine.account_days").text
 
 
 def _metadata(evaluation: dg.AssetCheckEvaluation) -> Mapping[str, Any]:
