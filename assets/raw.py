@@ -22,7 +22,13 @@ from assets.resources import TikTokSession, TikTokSource
 from expectations.rules import ALL_ACCOUNTS_FETCHED
 from tiktok_api import contract, landing
 from tiktok_api.days import ACCOUNT_REVISION_DAYS, SNAPSHOT_DAYS
-from tiktok_api.ingestion import NotYetAvailable, StreamOutcome, check_partition_ready, parse_video_url
+from tiktok_api.ingestion import (
+    TRACKED_POSTS_FILE,
+    NotYetAvailable,
+    StreamOutcome,
+    check_partition_ready,
+    tracked_post_ids,
+)
 from tiktok_api.settings import data_dir
 
 RAW_GROUP = "tiktok_raw"
@@ -122,6 +128,7 @@ class DayLanding:
     unpublished: NotYetAvailable | None = None  # no data of the day can exist yet: no API call was made
     usernames: dict[str, str] = field(default_factory=dict)  # business_id -> username, where known
     seconds: dict[str, float] = field(default_factory=dict)  # business_id -> how long its fetch took
+    tracked_not_found: list[str] = field(default_factory=list)  # tracked posts no landed account holds
 
     @property
     def key(self) -> str:
@@ -146,6 +153,7 @@ class DayLanding:
             "failed_accounts": dg.MetadataValue.json({o.business_id: o.error for o in self.failed}),
             # the keys above stay business ids (alerts and tools read them); the names are beside them
             "usernames": dg.MetadataValue.json(self.usernames),
+            **({"tracked_not_found": dg.MetadataValue.json(self.tracked_not_found)} if self.tracked_not_found else {}),
         }
 
     def label(self, business_id: str) -> str:
@@ -185,10 +193,12 @@ def _land_days(
     stream: str,
     fetch: Callable[[str, date], StreamOutcome],
     names: AccountNames,
+    tracked: list[str],
 ) -> list[DayLanding]:
     """Land the run's partitions oldest first, each exactly as its daily run would, in this one session.
 
-    Each account's line is logged as it finishes (the run's progress in the UI); skips, one line per reason."""
+    Each account's line is logged as it finishes (the run's progress in the UI); skips, one line per reason; a
+    tracked post that no account's snapshot holds (an account not configured, a deleted post), one warning."""
     days = []
     accounts = len(session.business_ids)
     for key in context.partition_keys:
@@ -218,6 +228,14 @@ def _land_days(
                 skipped.setdefault(o.skipped, []).append(day.label(o.business_id))
         for reason, labels in skipped.items():
             context.log.warning(f"Skipped for account {', '.join(labels)}: {reason}")
+        landed = [o for o in day.outcomes if o.path and not o.error]
+        held = {vid for o in landed for vid in o.details.get("tracked", [])}
+        day.tracked_not_found = [vid for vid in tracked if vid not in held] if landed else []
+        if day.tracked_not_found:
+            context.log.warning(
+                f"Tracked post(s) {', '.join(day.tracked_not_found)} are no post of an account that landed on "
+                f"{day.key}: is the post's account configured, and the post still up?"
+            )
     return days
 
 
@@ -326,6 +344,7 @@ def _run_stream(
     tiktok: TikTokSource,
     stream: str,
     fetch: Callable[[TikTokSession, str, date], StreamOutcome],
+    tracked: list[str] | None = None,
 ) -> dg.MaterializeResult:
     """Land the run's partitions (one day, or a backfill's range) and report each as its daily run would.
 
@@ -336,7 +355,9 @@ def _run_stream(
     """
     with tiktok.open_session(context.log, context.run.run_id) as session:
         names = AccountNames(data_dir())
-        days = _land_days(context, session, stream, lambda business_id, d: fetch(session, business_id, d), names)
+        days = _land_days(
+            context, session, stream, lambda business_id, d: fetch(session, business_id, d), names, tracked or []
+        )
         failures = {day.key: f for day in days if (f := day.failure(session.source)) is not None}
         if len(days) == 1:
             if failures:
@@ -385,6 +406,15 @@ def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) 
     return _run_stream(context, tiktok, "account", lambda s, bid, d: s.fetcher.fetch_account(bid, d))
 
 
+class TrackedPostsConfig(dg.Config):
+    track_video_urls: list[str] = Field(
+        default_factory=list,
+        description="Post URLs (https://www.tiktok.com/@user/video/<id>) to track in this run besides "
+        "$TIKTOK_DATA_DIR/tracked_videos.txt: their snapshots land whatever their age, and raw_tiktok_comments "
+        "fetches their comments whatever their count. Add them to the file to track them every day.",
+    )
+
+
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=RAW_GROUP,
@@ -396,21 +426,18 @@ def raw_tiktok_account(context: dg.AssetExecutionContext, tiktok: TikTokSource) 
     description=(
         "A snapshot of every post with every field and breakdown, from /business/video/list/ (20 a page, "
         "followed until has_more is false). Lifetime metrics freeze 365 days after publishing, so paging "
-        "stops at that horizon once the older posts' final snapshot is stored; tracked posts beyond it are "
-        f"fetched by id. A snapshot can only be taken of the present: partitions more than {SNAPSHOT_DAYS} "
-        "days old are skipped, and say so." + RANGE_SENTENCE
+        "stops at that horizon once the older posts' final snapshot is stored; tracked posts beyond it (in "
+        "$TIKTOK_DATA_DIR/tracked_videos.txt or this asset's run config) are fetched by id. A snapshot can "
+        f"only be taken of the present: partitions more than {SNAPSHOT_DAYS} days old are skipped, and say so."
+        + RANGE_SENTENCE
     ),
 )
-def raw_tiktok_videos(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
-    tracked = tracked_video_ids()
-    return _run_stream(context, tiktok, "videos", lambda s, bid, d: s.fetcher.fetch_videos(bid, d, tracked))
-
-
-class CommentsConfig(dg.Config):
-    track_video_urls: list[str] = Field(
-        default_factory=list,
-        description="Post URLs (https://www.tiktok.com/@user/video/<id>) whose comments to fetch in this run "
-        "whatever their count; add them to $TIKTOK_DATA_DIR/tracked_videos.txt to track them every day.",
+def raw_tiktok_videos(
+    context: dg.AssetExecutionContext, config: TrackedPostsConfig, tiktok: TikTokSource
+) -> dg.MaterializeResult:
+    tracked = tracked_video_ids(config.track_video_urls)
+    return _run_stream(
+        context, tiktok, "videos", lambda s, bid, d: s.fetcher.fetch_videos(bid, d, tracked), tracked=tracked
     )
 
 
@@ -427,32 +454,27 @@ class CommentsConfig(dg.Config):
         "Comments and replies (/business/comment/list/ with up to 3 inline replies, the rest from "
         "/business/comment/reply/list/), fetched only for posts whose comment count changed since their "
         "comments were last fetched (posts never fetched included), plus tracked posts given by URL in "
-        "$TIKTOK_DATA_DIR/tracked_videos.txt or the run config. Duplicates the API repeats past 500 comments "
-        "are kept in raw and removed in staging." + RANGE_SENTENCE
+        "$TIKTOK_DATA_DIR/tracked_videos.txt or in raw_tiktok_videos' run config. Duplicates the API repeats "
+        "past 500 comments are kept in raw and removed in staging." + RANGE_SENTENCE
     ),
 )
-def raw_tiktok_comments(
-    context: dg.AssetExecutionContext, config: CommentsConfig, tiktok: TikTokSource
-) -> dg.MaterializeResult:
-    tracked = tracked_video_ids(config.track_video_urls)
+def raw_tiktok_comments(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
+    # the posts tracked in the file, and those the day's videos run was given (its snapshot names them)
+    tracked = tracked_video_ids()
     return _run_stream(context, tiktok, "comments", lambda s, bid, d: s.fetcher.fetch_comments(bid, d, tracked))
 
 
 def tracked_video_ids(extra_urls: list[str] | None = None) -> list[str]:
-    """Post ids from $TIKTOK_DATA_DIR/tracked_videos.txt (one URL a line, # comments) and extra URLs.
+    """Post ids from $TIKTOK_DATA_DIR/tracked_videos.txt and a run's extra URLs (ingestion.tracked_post_ids).
 
-    Ids are fetched for whichever account owns them: an account that does not own a post skips it.
+    Ids are fetched for whichever account owns them: an account that does not own a post skips it. A line or URL
+    that is no TikTok post URL fails the step, naming it, before any call.
     """
-    path = Path(data_dir() / "tracked_videos.txt")
-    lines = path.read_text().splitlines() if path.exists() else []
-    urls = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
-    ids = []
-    for url in [*urls, *(extra_urls or [])]:
-        try:
-            ids.append(parse_video_url(url)[1])
-        except ValueError as error:
-            raise dg.Failure(description=str(error)) from None
-    return ids
+    path = data_dir() / TRACKED_POSTS_FILE
+    try:
+        return tracked_post_ids(path.read_text() if path.exists() else "", extra_urls or (), str(path))
+    except ValueError as error:
+        raise dg.Failure(description=str(error)) from None
 
 
 raw_assets = [raw_tiktok_account, raw_tiktok_videos, raw_tiktok_comments]

@@ -39,6 +39,7 @@ SHOWS = {
     "marts.fct_tiktok_video_daily": "item_id",
     "land the day again": "",
     "concurrency get --all": "tiktok_warehouse",
+    "tracked_videos.txt": "",
     "import duckdb": "",
 }
 

@@ -124,6 +124,27 @@ def parse_video_url(url: str) -> tuple[str | None, str]:
     return (user.lower() if user else None), match.group("id")
 
 
+TRACKED_POSTS_FILE = "tracked_videos.txt"
+
+
+def tracked_post_ids(text: str, extra_urls: Iterable[str] = (), source: str = TRACKED_POSTS_FILE) -> list[str]:
+    """The post ids of a tracked-posts file (one URL or id a line; blank lines and # comments ignored) and of
+    `extra_urls` (a run's config), in order, once each. A line that is no TikTok post URL is a ValueError naming
+    the line, so a typo is never silently not tracked."""
+    ids: list[str] = []
+    lines = [(f"{source} line {n}", line) for n, line in enumerate(text.splitlines(), start=1)]
+    for where, line in [*lines, *(("the run config's track_video_urls", url) for url in extra_urls)]:
+        value = line.strip()
+        if not value or value.startswith("#"):
+            continue
+        value = value.split(" #", 1)[0].strip()  # a note after the URL
+        try:
+            ids.append(parse_video_url(value)[1])
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+    return list(dict.fromkeys(ids))
+
+
 # ---------------------------------------------------------------- fetching
 
 
@@ -260,7 +281,8 @@ class RawFetcher:
             outcome.add(result)
             pages += result.pages
             seen = {v["item_id"] for v in result.records}
-            missing = [vid for vid in dict.fromkeys(tracked_ids) if vid not in seen]
+            tracked = list(dict.fromkeys(tracked_ids))
+            missing = [vid for vid in tracked if vid not in seen]
             for i in range(0, len(missing), contract.VIDEO_MAX_COUNT):  # tracked posts past the horizon
                 extra = self.client.list_videos(
                     business_id,
@@ -274,8 +296,10 @@ class RawFetcher:
         except TikTokError as error:
             return self._failed(outcome, partition, error, {}, pages)
         outcome.records = len(result.records)
-        outcome.details = {"paged_until_ms": horizon_ms, "posts": outcome.records}
-        self._land(outcome, partition, pages, True, {"horizon_ms": horizon_ms})
+        held = {id_text(v["item_id"]) for v in result.records}
+        owned = [vid for vid in tracked if vid in held]  # a tracked post of another account is not in this answer
+        outcome.details = {"paged_until_ms": horizon_ms, "posts": outcome.records, "tracked": owned}
+        self._land(outcome, partition, pages, True, {"horizon_ms": horizon_ms, "tracked_video_ids": owned})
         # Every post older than this has had a final (frozen) snapshot stored: later runs stop paging there.
         with locked_json(state_path) as state:
             new_horizon = final_snapshots_before(partition, now)
@@ -297,11 +321,12 @@ class RawFetcher:
                 "are fetched for the posts of that snapshot"
             )
             return outcome
-        counts = {v["item_id"]: _count(v.get("comments")) for v in snapshot}
+        counts = {v["item_id"]: _count(v.get("comments")) for v in snapshot.posts}
         state_path = self._state_path("comments", business_id)
         fetched = json.loads(state_path.read_text()) if state_path.exists() else {}
-        # Tracked ids are global; this account's are the ones its snapshot holds (fetched by id if old).
-        tracked = [vid for vid in dict.fromkeys(tracked_ids) if vid in counts]
+        # Tracked ids are global; this account's are the ones its snapshot holds (the videos fetch took old ones by
+        # id), with those the videos run was given
+        tracked = [vid for vid in dict.fromkeys([*tracked_ids, *snapshot.tracked_ids]) if vid in counts]
         todo = posts_needing_comments(counts, fetched.get("comment_counts", {}), tracked)
         pages: list[Page] = []
         done: dict[str, int] = {}
@@ -384,24 +409,33 @@ def _snapshot_skip_reason(what: str, partition: date, today: date) -> str:
     )
 
 
-def latest_videos_snapshot(data_dir: Path, partition: date, business_id: str) -> list[dict[str, Any]] | None:
+@dataclass
+class VideosSnapshot:
+    posts: list[dict[str, Any]]
+    tracked_ids: list[str]  # the tracked posts the snapshot holds (the videos fetch's tracked_video_ids)
+
+
+def latest_videos_snapshot(data_dir: Path, partition: date, business_id: str) -> VideosSnapshot | None:
     """The posts of every complete videos fetch of a partition and account, the newest fetch winning per post
-    (None when none is complete).
+    (None when none is complete), and the tracked posts among them: a post tracked in the videos run (file or
+    run config) has its comments fetched too.
 
     Every fetch counts, not only the newest: a later fetch of the partition leaves out the posts whose final
     snapshot an earlier one took (the videos cursor has moved), so after a run that landed the videos and died
     before the comments, the re-run's comments still cover every post of the day.
     """
     posts: dict[str, dict[str, Any]] = {}
+    tracked: dict[str, None] = {}
     complete = False
     for path in reversed(landing.list_fetches(data_dir, "videos", partition, business_id)):
         fetch = landing.read_fetch(path)
         if not fetch.get("complete"):
             continue
         complete = True
+        tracked.update(dict.fromkeys(fetch.get("tracked_video_ids") or []))
         for page in fetch["pages"]:
             for video in page["response"]["data"].get("videos") or []:
                 # the landed text is as sent: an id may be a JSON number there (the client checked it is exact)
                 item_id = id_text(video["item_id"])
                 posts.setdefault(item_id, {**video, "item_id": item_id})
-    return list(posts.values()) if complete else None
+    return VideosSnapshot(list(posts.values()), list(tracked)) if complete else None

@@ -29,7 +29,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def materialize(
-    server, assets, partition: date = PARTITION, instance: dg.DagsterInstance | None = None, **resource_config
+    server,
+    assets,
+    partition: date = PARTITION,
+    instance: dg.DagsterInstance | None = None,
+    run_config: dict | None = None,
+    **resource_config,
 ) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         assets,
@@ -37,7 +42,13 @@ def materialize(
         resources={"tiktok": TikTokSource(simulator_url=server.url, **resource_config)},
         instance=instance,
         raise_on_error=False,
+        run_config=run_config,
     )
+
+
+def tracking(*urls: str) -> dict:
+    """The run config that tracks `urls` for one run (raw_tiktok_videos' config; comments follow its snapshot)."""
+    return {"ops": {"raw_tiktok_videos": {"config": {"track_video_urls": list(urls)}}}}
 
 
 def metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
@@ -169,6 +180,51 @@ def test_a_post_tracked_by_url_gets_its_comments_fetched_whatever_its_count(simu
     [path] = files(data_dir, "comments", nxt, account.business_id)
     assert old.item_id in _comment_videos(path)
     assert landing.read_fetch(path)["tracked_video_ids"] == [old.item_id]
+
+
+def test_a_post_older_than_a_year_given_in_the_run_config_lands_its_snapshot_and_comments(simulator_factory, data_dir):
+    """Past the 365-day horizon a post is no longer paged; tracked for one run, it is fetched by id and its comments
+    follow in the same run, from the videos asset's config alone."""
+    server = simulator_factory(speed=FAST, accounts=1, now=at(PARTITION, 24 * 3 + 1))
+    account = server.simulator.world.accounts[0]
+    assert materialize(server, [raw_tiktok_videos, raw_tiktok_comments]).success
+    now = server.simulator.clock.now()
+    old = next(p for p in server.simulator.world.visible_posts(account, now)
+               if p.create_time < now - 400 * 86400 and p.comment_count_final > 0)  # fmt: skip
+    nxt = PARTITION + timedelta(days=1)
+    server.simulator.clock.set(now=at(nxt, 24 * 3 + 1))
+    url = f"https://www.tiktok.com/@{account.username}/video/{old.item_id}"
+    result = materialize(server, [raw_tiktok_videos, raw_tiktok_comments], nxt, run_config=tracking(url))
+    assert result.success
+    [videos] = files(data_dir, "videos", nxt, account.business_id)
+    assert old.item_id in _snapshot_counts(videos), "fetched by id past the horizon"
+    assert landing.read_fetch(videos)["tracked_video_ids"] == [old.item_id]
+    [comments] = files(data_dir, "comments", nxt, account.business_id)
+    assert old.item_id in _comment_videos(comments), "its comments, though only the videos asset was told"
+    assert "tracked_not_found" not in metadata(result, "raw_tiktok_videos")
+
+
+def test_a_tracked_url_that_is_no_post_url_fails_the_run_naming_it_before_any_call(simulator_factory, data_dir):
+    server = simulator_factory(speed=FAST, accounts=1, now=at(PARTITION, 24 * 3 + 1))
+    result = materialize(server, [raw_tiktok_videos], run_config=tracking("https://vm.tiktok.com/ZMabc123/"))
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.user_failure_data.description
+    assert message.startswith("the run config's track_video_urls: cannot read a TikTok post id from 'https://vm.")
+    assert not server.simulator.calls, "nothing was fetched"
+    (data_dir / "tracked_videos.txt").write_text("# ok\nnot a url\n")
+    result = materialize(server, [raw_tiktok_videos])
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert "tracked_videos.txt line 2: cannot read a TikTok post id from 'not a url'" in (
+        failure.step_failure_data.user_failure_data.description
+    )
+
+
+def test_a_tracked_post_that_no_account_holds_is_named(simulator_factory, data_dir):
+    server = simulator_factory(speed=FAST, accounts=1, now=at(PARTITION, 24 * 3 + 1))
+    result = materialize(server, [raw_tiktok_videos], run_config=tracking("7000000000000000001"))
+    assert result.success
+    assert metadata(result, "raw_tiktok_videos")["tracked_not_found"] == ["7000000000000000001"]
 
 
 def test_a_revoked_account_fails_alone_and_the_others_land(simulator_factory, data_dir):

@@ -17,6 +17,7 @@ from tiktok_api.ingestion import (
     parse_video_url,
     posts_needing_comments,
     snapshot_allowed,
+    tracked_post_ids,
 )
 
 TODAY = date(2026, 11, 20)
@@ -85,6 +86,32 @@ def test_post_urls_resolve_to_ids(url, expected):
 def test_unreadable_post_urls_say_what_is_expected(url):
     with pytest.raises(ValueError, match="expected https://www.tiktok.com/@user/video/<id>"):
         parse_video_url(url)
+
+
+TRACKED = """# launch campaign
+https://www.tiktok.com/@acme_coffee/video/7426966111828521472   # the teaser
+
+7426966111828521473
+https://www.tiktok.com/@acme_coffee/video/7426966111828521472
+"""
+
+
+def test_a_tracked_posts_file_gives_each_post_id_once_in_order_with_the_run_config_urls_after():
+    extra = ["https://www.tiktok.com/@acme_coffee/video/7426966111828521474"]
+    assert tracked_post_ids(TRACKED, extra) == ["7426966111828521472", "7426966111828521473", "7426966111828521474"]
+    assert tracked_post_ids("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "named"),
+    [
+        (TRACKED + "https://vm.tiktok.com/ZMabc123/\n", [], "tracked_videos.txt line 6"),
+        (TRACKED, ["https://example.com/video/1"], "the run config's track_video_urls"),
+    ],
+)
+def test_a_line_or_url_that_is_no_post_url_is_named(text, extra, named):
+    with pytest.raises(ValueError, match=f"^{named}: cannot read a TikTok post id"):
+        tracked_post_ids(text, extra)
 
 
 def _page(body: str) -> Page:
