@@ -83,6 +83,9 @@ def failed_steps(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
             error = event.step_failure_data.error
+            # Dagster wraps an asset's own error ("Error occurred while executing op ..."): say the asset's
+            while error is not None and error.cause is not None and "Error occurred while executing" in error.message:
+                error = error.cause
             lines = (error.message if error else "").strip().splitlines() or ["see the run in the UI"]
             kind, _, message = lines[0].partition(": ")
             failed.append((event.step_key or "", (message if kind.endswith("Error") and message else lines[0])[:160]))
