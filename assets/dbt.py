@@ -1,7 +1,9 @@
 """The dbt project as Dagster assets: staging and marts, partitioned like the raw assets."""
 
 import os
+import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -185,6 +187,24 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+# dagster-dbt gives every dbt invocation a target folder of its own (target/<op>-<run>-<hash>, some 11 MB here), so a
+# year of daily runs would fill gigabytes. The newest ones stay for debugging (compiled SQL, run_results.json);
+# older ones go once they are a day old, so that a running invocation's folder is never touched.
+KEPT_DBT_TARGETS = 30
+
+
+def prune_dbt_targets(target: Path, op_name: str, keep: int = KEPT_DBT_TARGETS, now: float | None = None) -> int:
+    """Remove `op_name`'s invocation folders under `target` beyond the newest `keep` that are a day old; how many."""
+    now = time.time() if now is None else now
+    folders = sorted(
+        (p for p in target.glob(f"{op_name}-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    old = [p for p in folders[keep:] if now - p.stat().st_mtime > 86400]
+    for folder in old:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(old)
+
+
 def _value(metadata: Mapping[str, Any], key: str) -> Any:
     value = metadata.get(key)
     return getattr(value, "value", value)
@@ -249,6 +269,11 @@ def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     else:
         # only the dbt tests are selected (the weekly full check): every row of every table
         context.log.info("No partition: the dbt tests run over whole tables.")
+    pruned = prune_dbt_targets(Path(dbt_project.project_dir) / "target", context.op.name)
+    if pruned:
+        context.log.info(
+            f"Removed {pruned} dbt invocation folder(s) older than a day beyond the newest {KEPT_DBT_TARGETS}"
+        )
     with environment(dbt_window_env(window)):
         invocation = dbt.cli(["build", *BUILD_EXCLUSIONS], context=context)
     progress = DbtProgress(len(context.selected_asset_keys), len(context.selected_asset_check_keys))

@@ -202,3 +202,19 @@ def test_partitions_start_at_the_start_date_else_the_oldest_landed_day_else_the_
     (tmp_path / landing.RAW_PATH / "comments" / "date=latest").mkdir(parents=True)  # not a partition folder
     assert first_partition({}, tmp_path) == date(2026, 11, 14)
     assert first_partition({"TIKTOK_START_DATE": "2026-10-01"}, tmp_path) == date(2026, 10, 1)
+
+
+def test_old_dbt_invocation_folders_are_pruned_beyond_the_newest(tmp_path: Path):
+    from assets.dbt import prune_dbt_targets
+
+    now = 1_800_000_000.0
+    for i in range(6):  # one an hour: hours 0 (newest) .. 5, then two two-day-old ones
+        (tmp_path / f"tiktok_dbt_models-run{i}").mkdir()
+        os.utime(tmp_path / f"tiktok_dbt_models-run{i}", (now - i * 3600, now - i * 3600))
+    for i in (6, 7):
+        (tmp_path / f"tiktok_dbt_models-run{i}").mkdir()
+        os.utime(tmp_path / f"tiktok_dbt_models-run{i}", (now - 2 * 86400 - i, now - 2 * 86400 - i))
+    (tmp_path / "compiled").mkdir()  # dbt's own folders are left alone
+    assert prune_dbt_targets(tmp_path, "tiktok_dbt_models", keep=3, now=now) == 2, "beyond 3, only the day-old ones"
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["compiled", *(f"tiktok_dbt_models-run{i}" for i in range(6))]
