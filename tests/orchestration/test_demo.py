@@ -55,8 +55,17 @@ def _free_port() -> int:
         ({"TIKTOK_START_DATE": "2026-13-01"}, "TIKTOK_START_DATE"),
         ({"TIKTOK_SIMULATOR_FAULTS": "everything=1"}, "TIKTOK_SIMULATOR_FAULTS"),
         ({"TIKTOK_ASSET_OWNER": "team:"}, "TIKTOK_ASSET_OWNER"),
+        ({"TIKTOK_DATA_DIR": "{file}"}, "(data folder): not a directory"),  # root writes anywhere: a file, not a mode
     ],
-    ids=["unknown-warehouse", "port-not-a-number", "postgres-unreachable", "bad-start-date", "bad-faults", "bad-owner"],
+    ids=[
+        "unknown-warehouse",
+        "port-not-a-number",
+        "postgres-unreachable",
+        "bad-start-date",
+        "bad-faults",
+        "bad-owner",
+        "data-folder-not-writable",
+    ],  # fmt: skip
 )
 def test_a_wrong_setting_is_one_line_naming_the_variable_and_nothing_is_written(
     tmp_path: Path, settings: dict[str, str], variable: str
@@ -64,6 +73,9 @@ def test_a_wrong_setting_is_one_line_naming_the_variable_and_nothing_is_written(
     if settings.get("TIKTOK_POSTGRES_HOST"):
         settings = {**settings, "TIKTOK_POSTGRES_PORT": str(_free_port())}  # nothing listens there
     data = tmp_path / "data"
+    if settings.get("TIKTOK_DATA_DIR") == "{file}":
+        (tmp_path / "a-file").write_text("")
+        settings = {**settings, "TIKTOK_DATA_DIR": str(tmp_path / "a-file")}
     result = _demo(data, "--days", "1", **settings)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
