@@ -21,6 +21,7 @@ MART_KEYS = [
     "fct_tiktok_video_audience",
     "fct_tiktok_video_retention",
     "fct_tiktok_comments",
+    "fct_tiktok_mention_daily",
 ]
 
 

@@ -464,6 +464,28 @@ def raw_tiktok_comments(context: dg.AssetExecutionContext, tiktok: TikTokSource)
     return _run_stream(context, tiktok, "comments", lambda s, bid, d: s.fetcher.fetch_comments(bid, d, tracked))
 
 
+@dg.asset(
+    partitions_def=daily_partitions,
+    group_name=RAW_GROUP,
+    kinds=RAW_KINDS,
+    owners=ASSET_OWNERS,
+    pool=API_POOL,
+    backfill_policy=RAW_BACKFILL_POLICY,
+    check_specs=[_accounts_check("raw_tiktok_mentions")],
+    description=(
+        "Brand mentions: the top posts by other creators that mention the account's brand, from "
+        "/business/mention/video/list/ (30 a page, offset cursor), over the "
+        f"{contract.MENTION_MAX_WINDOW_DAYS}-day window ending on the partition day, at most "
+        f"{contract.MENTION_MAX_RECORDS:,} posts, ranked anew every day; creators are anonymous. Mentions are a "
+        "separately approved TikTok product: an app or account without the approval is skipped with the reason, "
+        f"never failed. Like post snapshots, partitions more than {SNAPSHOT_DAYS} days old are skipped."
+        + RANGE_SENTENCE
+    ),
+)
+def raw_tiktok_mentions(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
+    return _run_stream(context, tiktok, "mentions", lambda s, bid, d: s.fetcher.fetch_mentions(bid, d))
+
+
 def tracked_video_ids(extra_urls: list[str] | None = None) -> list[str]:
     """Post ids from $TIKTOK_DATA_DIR/tracked_videos.txt and a run's extra URLs (ingestion.tracked_post_ids).
 
@@ -477,4 +499,4 @@ def tracked_video_ids(extra_urls: list[str] | None = None) -> list[str]:
         raise dg.Failure(description=str(error)) from None
 
 
-raw_assets = [raw_tiktok_account, raw_tiktok_videos, raw_tiktok_comments]
+raw_assets = [raw_tiktok_account, raw_tiktok_videos, raw_tiktok_comments, raw_tiktok_mentions]

@@ -50,6 +50,8 @@ RETENTION_DOES_NOT_RISE = "retention_does_not_rise"
 TIMES_ARE_POSSIBLE = "times_are_possible"
 PARTITION_FRESH_WITHIN_48H = "partition_fresh_within_48h"
 ALL_ACCOUNTS_FETCHED = "all_accounts_fetched"
+MENTIONS_AT_MOST_1000 = "mentions_at_most_1000"
+MENTION_WINDOW_WITHIN_90_DAYS = "mention_window_within_90_days"
 
 RUNBOOK = "docs/runbook.md"
 # Failed checks whose rule has no section of its own (a check without rule metadata) point here.
@@ -109,11 +111,12 @@ def _on(engine: Engine, *assets: str) -> dict[str, Engine]:
     return dict.fromkeys(assets, engine)
 
 
-_RAW_ASSETS = ("raw_tiktok_account", "raw_tiktok_videos", "raw_tiktok_comments")
+_RAW_ASSETS = ("raw_tiktok_account", "raw_tiktok_videos", "raw_tiktok_comments", "raw_tiktok_mentions")
 _STAGING_AND_INTERMEDIATE = (
     "stg_tiktok__account_snapshots",
     "stg_tiktok__post_snapshots",
     "stg_tiktok__comments",
+    "stg_tiktok__mentions",
     "int_tiktok__account_daily_metrics",
     "int_tiktok__account_audience_shares",
     "int_tiktok__audience_activity_hours",
@@ -131,6 +134,8 @@ _MARTS = (
     "fct_tiktok_video_retention",
     "fct_tiktok_comments",
 )
+# The brand-mention marts: a separately approved product; its own rules, and the key and count rules.
+_MENTION_MARTS = ("fct_tiktok_mention_daily",)
 
 
 # Where the audience-share sums are checked: on the raw answers, so that one account's bad breakdowns are
@@ -225,6 +230,7 @@ RULES: dict[str, Rule] = dict(
                     "dim_tiktok_videos",
                     "fct_tiktok_video_daily",
                     "fct_tiktok_comments",
+                    *_MENTION_MARTS,
                 ),
             },
             "A count (views, likes, comments, shares, followers, clicks, watch time) is below 0: a parsing error, "
@@ -244,7 +250,7 @@ RULES: dict[str, Rule] = dict(
             ERROR,
             {
                 **_on(GX, "raw_tiktok_account", "raw_tiktok_videos"),
-                **_on(DBT, *_STAGING_AND_INTERMEDIATE, *_MARTS),
+                **_on(DBT, *_STAGING_AND_INTERMEDIATE, *_MARTS, *_MENTION_MARTS),
             },
             "A key or identifying column is null, or a key (account-day, post in a fetch, video-day, comment, "
             "breakdown bucket) appears twice: the API listed a record twice, or the newest-fetch-wins "
@@ -317,6 +323,25 @@ RULES: dict[str, Rule] = dict(
             _on(DAGSTER, *_RAW_ASSETS),
             "An account's fetch failed (revoked token, missing scope, an API error after retries); the other "
             "accounts landed. Checked by the raw assets themselves.",
+        ),
+        _rule(
+            MENTIONS_AT_MOST_1000,
+            f"At most {contract.MENTION_MAX_RECORDS:,} mentioned posts per account-day",
+            WARN,
+            _on(DBT, *_MENTION_MARTS),
+            f"An account-day's brand-mention list holds more than {contract.MENTION_MAX_RECORDS:,} posts, the cap "
+            "TikTok documents whatever the window: the API changed (the cap was lifted) or the fetches of a day were "
+            "mixed. WARN: the rows are real posts with real counts, and the mentions are an insight product that "
+            "must not hold back the core marts.",
+        ),
+        _rule(
+            MENTION_WINDOW_WITHIN_90_DAYS,
+            f"Mentioned posts lie within the {contract.MENTION_MAX_WINDOW_DAYS}-day window of their day",
+            WARN,
+            _on(DBT, *_MENTION_MARTS),
+            f"A mentioned post of day D was published before D - {contract.MENTION_MAX_WINDOW_DAYS - 1} or after D: "
+            f"the list is of posts published in the {contract.MENTION_MAX_WINDOW_DAYS}-day window ending on D, so the "
+            "API ignored the window asked for, or create_time is in another unit (milliseconds) or time zone.",
         ),
     ]
 )

@@ -156,6 +156,7 @@ _DATA_RECORDS = {
     contract.VIDEO_LIST: "videos",
     contract.COMMENT_LIST: "comments",
     contract.COMMENT_REPLY_LIST: "comments",
+    contract.MENTION_VIDEO_LIST: "mentions",
 }
 _INT64 = 2**63
 _INTEGER_TEXT = re.compile(r"\s*[-+]?\d+\s*")
@@ -235,6 +236,15 @@ def _cursor(value: Any) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return None
+
+
+def mentions_not_approved(error: TikTokError) -> bool:
+    """Whether an error of a mention endpoint means the app or account lacks the mentions approval: 40001 or 40006
+    with a message about permission (the contract's tolerant reading; the exact wording is unconfirmed)."""
+    message = (error.message or "").lower()
+    return error.code in contract.MENTION_NOT_APPROVED_CODES and any(
+        word in message for word in contract.MENTION_NOT_APPROVED_WORDS
+    )
 
 
 def _field_list(fields: Sequence[str]) -> list[str]:
@@ -407,6 +417,27 @@ class TikTokClient:
         }
         result = FetchResult(contract.COMMENT_REPLY_LIST, business_id)
         return self._paginate(result, params, "comments", "comment_id", cursor=0)
+
+    def list_mentions(
+        self,
+        business_id: str,
+        start_date: date | str,
+        end_date: date | str,
+        *,
+        max_count: int = contract.MENTION_MAX_COUNT,
+    ) -> FetchResult:
+        """The top posts mentioning the account's brand, published in [start_date, end_date] (at most 90 days), in
+        the API's order (the rank), deduplicated on ``item_id``. Offset paging, bounded like the other lists (at
+        most 1,000 posts). An app or account without the mentions approval raises PermissionDeniedError (40001)
+        or UnknownPathError (40006): ``mentions_not_approved`` tells them from other errors."""
+        params = {
+            "business_id": business_id,
+            "start_date": start_date,
+            "end_date": end_date,
+            "max_count": max_count,
+        }
+        result = FetchResult(contract.MENTION_VIDEO_LIST, business_id)
+        return self._paginate(result, params, "videos", "item_id", cursor=0)
 
     # ----- tokens -------------------------------------------------------------------------------
 

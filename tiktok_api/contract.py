@@ -14,9 +14,11 @@ BUSINESS_GET = "/business/get/"
 VIDEO_LIST = "/business/video/list/"
 COMMENT_LIST = "/business/comment/list/"
 COMMENT_REPLY_LIST = "/business/comment/reply/list/"
+MENTION_PREFIX = "/business/mention/"  # brand mentions: a separately approved product
+MENTION_VIDEO_LIST = MENTION_PREFIX + "video/list/"
 TOKEN = "/tt_user/oauth2/token/"
 REFRESH_TOKEN = "/tt_user/oauth2/refresh_token/"
-DATA_ENDPOINTS = (BUSINESS_GET, VIDEO_LIST, COMMENT_LIST, COMMENT_REPLY_LIST)
+DATA_ENDPOINTS = (BUSINESS_GET, VIDEO_LIST, COMMENT_LIST, COMMENT_REPLY_LIST, MENTION_VIDEO_LIST)
 TOKEN_ENDPOINTS = (TOKEN, REFRESH_TOKEN)
 
 # Envelope codes.
@@ -216,6 +218,31 @@ COMMENT_FIELDS = (
     "reply_list",
 )
 
+# /business/mention/video/list/ (brand mentions). Parameter names are unconfirmed: the adversarial reading is a
+# business_id, a start_date/end_date window of at most 90 days (else 40002), and the offset cursor and max_count
+# of the comment endpoints. The list holds the top posts mentioning the brand, at most 1,000 whatever the window,
+# re-ranked every day; creators are not identified.
+MENTION_MAX_WINDOW_DAYS = 90  # end_date - start_date + 1
+MENTION_MAX_RECORDS = 1_000
+MENTION_MAX_COUNT = COMMENT_MAX_COUNT
+MENTION_DEFAULT_COUNT = COMMENT_DEFAULT_COUNT
+MENTION_FIELDS = (
+    "item_id",
+    "create_time",
+    "video_link",
+    "caption",
+    "likes",
+    "comments",
+    "shares",
+    "views",
+    "reach",
+    "thumbnail_url",
+)
+# An app or account without the mentions approval gets an error envelope: 40001 (or 40006) whose message is about
+# permission or approval. Matched on these words, lower case (the exact wording is unconfirmed).
+MENTION_NOT_APPROVED_CODES = (NO_PERMISSION, UNKNOWN_PATH)
+MENTION_NOT_APPROVED_WORDS = ("permission", "approv")
+
 # Paging bounds. TikTok documents no total for a listing (only max_count per page and has_more/cursor), so the
 # bound is the tolerant reading: a ceiling far above any real account or post, divided by the page size sent, plus
 # a margin for the short pages the API is allowed to send. A server that keeps answering has_more=true can then
@@ -227,6 +254,7 @@ LIST_MAX_RECORDS = {
     VIDEO_LIST: VIDEO_LIST_MAX_RECORDS,
     COMMENT_LIST: COMMENT_LIST_MAX_RECORDS,
     COMMENT_REPLY_LIST: COMMENT_REPLY_LIST_MAX_RECORDS,
+    MENTION_VIDEO_LIST: MENTION_MAX_RECORDS,
 }
 PAGING_MARGIN_PAGES = 10  # pages on top of max_records / max_count
 PAGING_MAX_IDLE_PAGES = 3  # pages in a row with has_more=true that bring no new record (empty, or only repeats)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tiktok_api import contract, landing
-from tiktok_api.client import FetchResult, Page, TikTokClient, id_text
+from tiktok_api.client import FetchResult, Page, TikTokClient, id_text, mentions_not_approved
 from tiktok_api.days import (
     ACCOUNT_REVISION_DAYS,
     PUBLISHED_FOR_CERTAIN,
@@ -96,6 +96,11 @@ def final_snapshots_before(partition: date, now: datetime) -> int:
 
 def snapshot_allowed(partition: date, today: date) -> bool:
     return partition >= today - timedelta(days=SNAPSHOT_DAYS)
+
+
+def mention_window(partition: date) -> tuple[date, date]:
+    """The brand-mention window of a partition: the longest the API allows, ending on the partition day."""
+    return partition - timedelta(days=contract.MENTION_MAX_WINDOW_DAYS - 1), partition
 
 
 def posts_needing_comments(
@@ -353,6 +358,37 @@ class RawFetcher:
         outcome.details = {"posts_checked": len(counts), "posts_fetched": len(todo), "tracked": tracked}
         self._land(outcome, partition, pages, True, {"videos_fetched": done, "tracked_video_ids": tracked})
         self._remember_comment_counts(state_path, done)
+        return outcome
+
+    # --- /business/mention/video/list/ (brand mentions, a separately approved product)
+    def fetch_mentions(self, business_id: str, partition: date) -> StreamOutcome:
+        """The day's list of the top posts mentioning the brand: the window of MENTION_MAX_WINDOW_DAYS ending on the
+        partition day, as ranked for it. An app or account without the mentions approval is skipped with the
+        reason, never failed: the product is approved separately, and the other streams do not depend on it."""
+        outcome = StreamOutcome(business_id, "mentions")
+        now = self.api_now()
+        if not snapshot_allowed(partition, now.date()):
+            outcome.skipped = _snapshot_skip_reason("brand mentions", partition, now.date())
+            return outcome
+        start, end = mention_window(partition)
+        window = {"start": str(start), "end": str(end)}
+        try:
+            result = self.client.list_mentions(business_id, start, end, max_count=contract.MENTION_MAX_COUNT)
+        except TikTokError as error:
+            if mentions_not_approved(error):
+                if isinstance(error.partial, FetchResult):
+                    outcome.add(error.partial)  # the refused call still counts
+                outcome.skipped = (
+                    "brand mentions: this app or account is not approved for TikTok's brand mentions product "
+                    f"(TikTok answered {error.code}: {error.message}); apply for it in TikTok for Business, the "
+                    "other streams are not affected"
+                )
+                return outcome
+            return self._failed(outcome, partition, error, {"window": window})
+        outcome.add(result)
+        outcome.records = len(result.records)
+        outcome.details = {"window": [str(start), str(end)], "posts": outcome.records}
+        self._land(outcome, partition, result.pages, True, {"window": window})
         return outcome
 
     def _remember_comment_counts(self, state_path: Path, done: dict[str, int]) -> None:

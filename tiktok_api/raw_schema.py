@@ -119,6 +119,21 @@ RECORDS: dict[str, list[tuple[str, str]]] = {
     "comments": [("comments", "list:comment")],
     "comment": [*_COMMENT, ("reply_list", "list:reply")],
     "reply": _COMMENT,
+    # /business/mention/video/list/ data: the list's order is the rank, so the page's cursor (the offset after
+    # it) is kept to place each page's posts
+    "mentions": [("videos", "list:mention"), ("cursor", "bigint")],
+    "mention": [
+        ("item_id", "text"),
+        ("create_time", "text"),
+        ("video_link", "text"),
+        ("caption", "text"),
+        ("likes", "bigint"),
+        ("comments", "bigint"),
+        ("shares", "bigint"),
+        ("views", "bigint"),
+        ("reach", "bigint"),
+        ("thumbnail_url", "text"),
+    ],
 }
 
 # The fields a record cannot be without (its key): a record lacking one can be no row of any model, so the client
@@ -128,6 +143,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "video": ("item_id",),
     "comment": ("comment_id",),
     "reply": ("comment_id",),
+    "mention": ("item_id",),
 }
 
 # The fetch header of a landing file, as DuckDB reads it (see tiktok_api.landing.write_fetch).

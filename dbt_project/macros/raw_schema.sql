@@ -127,6 +127,22 @@
             ('pinned', 'boolean'),
             ('status', 'text'),
         ],
+        'mentions': [
+            ('videos', 'list:mention'),
+            ('cursor', 'bigint'),
+        ],
+        'mention': [
+            ('item_id', 'text'),
+            ('create_time', 'text'),
+            ('video_link', 'text'),
+            ('caption', 'text'),
+            ('likes', 'bigint'),
+            ('comments', 'bigint'),
+            ('shares', 'bigint'),
+            ('views', 'bigint'),
+            ('reach', 'bigint'),
+            ('thumbnail_url', 'text'),
+        ],
     }) }}
 {%- endmacro %}
 

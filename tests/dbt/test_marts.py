@@ -40,6 +40,7 @@ MARTS = {
     "fct_tiktok_video_audience",
     "fct_tiktok_video_retention",
     "fct_tiktok_comments",
+    "fct_tiktok_mention_daily",
 }
 
 
@@ -100,7 +101,7 @@ def test_an_exposure_names_the_bi_dashboards():
 
 def test_sources_are_the_raw_assets_and_freshness_is_the_dagster_checks_alone():
     sources = [s for s in manifest()["sources"].values() if s["source_name"] == "tiktok_raw"]
-    assert {s["name"] for s in sources} == {"account", "videos", "comments"}
+    assert {s["name"] for s in sources} == {"account", "videos", "comments", "mentions"}
     for source in sources:
         assert source["meta"]["dagster"]["asset_key"] == [f"raw_tiktok_{source['name']}"]
         # one implementation of the freshness rule: the partition_fresh_within_48h check (docs/decisions.md)
@@ -183,6 +184,7 @@ def test_each_raw_stream_is_parsed_by_one_staging_model_only():
         "account": ["stg_tiktok__account_snapshots"],
         "videos": ["stg_tiktok__post_snapshots"],
         "comments": ["stg_tiktok__comments"],
+        "mentions": ["stg_tiktok__mentions"],
     }
     for node in nodes:
         if node["resource_type"] == "model" and node["fqn"][1] != "staging":
@@ -528,3 +530,31 @@ def test_the_weekly_full_check_runs_every_dbt_test_over_whole_tables(warehouse: 
     for evaluation in evaluations:
         rule_id = evaluation.metadata["rule_id"].value
         assert evaluation.check_name == f"{rule_id}__{evaluation.asset_key.to_user_string()}"
+
+
+def test_mentions_reconcile_from_raw_with_ranks_and_first_and_last_seen(warehouse: Warehouse):
+    """Each day's newest complete mention fetch is the day's list: its order is the rank; first and last seen
+    span the days a post was listed, and a post that left the list and came back keeps its first day."""
+    listed: dict[tuple[str, str, str], int] = {}
+    for fetch in raw_newest(warehouse, "mentions"):
+        posts = [v for page in fetch["pages"] for v in page["response"]["data"]["videos"]]
+        for key in [k for k in listed if k[0] == fetch["business_id"] and k[2] == fetch["partition_date"]]:
+            del listed[key]  # a newer fetch of the day replaces the older one's list
+        for rank, post in enumerate(posts, start=1):
+            listed[(fetch["business_id"], post["item_id"], fetch["partition_date"])] = rank
+    rows = warehouse.query(
+        "select business_id, item_id, cast(snapshot_date as text), mention_rank, cast(first_seen_date as text), "
+        "cast(last_seen_date as text), days_listed from marts.fct_tiktok_mention_daily"
+    )
+    assert rows and {(b, i, d): r for b, i, d, r, *_ in rows} == listed
+    days: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for business_id, item_id, day in listed:
+        days[(business_id, item_id)].append(day)
+    for business_id, item_id, _, _, first, last, count in rows:
+        seen = sorted(days[(business_id, item_id)])
+        assert (first, last, count) == (seen[0], seen[-1], len(seen))
+    came_back = [r for r in rows if (date.fromisoformat(r[5]) - date.fromisoformat(r[4])).days + 1 > r[6]]
+    assert came_back, "some post left the list for a day and came back"
+    per_day = warehouse.query("select max(n) from (select count(*) as n from marts.fct_tiktok_mention_daily group by "
+                              "business_id, snapshot_date) as d")  # fmt: skip
+    assert per_day == [(1000,)], "the most mentioned account's days hold the 1,000 the API lists"

@@ -95,6 +95,9 @@ FIRES: dict[str, Case] = {
     # one account of three fails: WARN while under half the accounts fail (ERROR from half on, assets/raw.py)
     R.ALL_ACCOUNTS_FETCHED: Case("raw_tiktok_comments", accounts=3),
     R.PARTITION_FRESH_WITHIN_48H: Case("raw_tiktok_account"),
+    # the brand mentions' WARN rules (dbt, on the mart): the first demo account is mentioned over 1,000 times
+    R.MENTIONS_AT_MOST_1000: Case("fct_tiktok_mention_daily"),
+    R.MENTION_WINDOW_WITHIN_90_DAYS: Case("fct_tiktok_mention_daily"),
 }
 
 

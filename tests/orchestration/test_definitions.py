@@ -21,7 +21,7 @@ from orchestration.definitions import defs
 from tiktok_api import landing
 from tiktok_api.days import FIRST_PARTITION
 
-RAW = {"raw_tiktok_account", "raw_tiktok_videos", "raw_tiktok_comments"}
+RAW = {"raw_tiktok_account", "raw_tiktok_videos", "raw_tiktok_comments", "raw_tiktok_mentions"}
 
 
 LOAD_AND_RECORD = """

@@ -127,7 +127,7 @@ def without(mapping: dict, keys: set[str]) -> dict:
 
 
 def test_the_pages_are_what_the_real_fetcher_lands_over_loopback_http(tmp_path: Path):
-    land_days(simulator(), tmp_path / "offline", DAYS)
+    land_days(simulator(), tmp_path / "offline", DAYS, streams=landing.STREAMS)  # mentions too, as a live run
     land_over_loopback(tmp_path / "live")
     offline, live = fetches(tmp_path / "offline"), fetches(tmp_path / "live")
     assert offline.keys() == live.keys()

@@ -25,10 +25,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tiktok_api import contract
-from tiktok_api.simulator.breakage import break_rules, withheld_scopes
+from tiktok_api.simulator.breakage import break_rules, mention_cap, withheld_scopes
 from tiktok_api.simulator.clock import SimClock
 from tiktok_api.simulator.faults import FaultConfig, FaultInjector
-from tiktok_api.simulator.world import DAY, AccountSpec, Comment, World, hex_id, unit, utc_date
+from tiktok_api.simulator.world import DAY, AccountSpec, Comment, Mentions, World, hex_id, unit, utc_date
 
 OPEN_API = contract.API_PREFIX
 
@@ -109,6 +109,7 @@ class Simulator:
     ):
         self.seed = seed
         self.world = World(seed, accounts, posts_per_day)
+        self.mentions = Mentions(seed)  # its own draws: the accounts, posts and comments are the same without it
         self.clock = SimClock(now, speed)
         self.faults = FaultInjector(faults or FaultConfig(), seed)
         self.client_id = f"sim-client-{hex_id(seed, 'client', length=12)}"
@@ -252,6 +253,7 @@ class Simulator:
             Route(f"{OPEN_API}{contract.VIDEO_LIST}", self._data(self.video_list)),
             Route(f"{OPEN_API}{contract.COMMENT_LIST}", self._data(self.comment_list)),
             Route(f"{OPEN_API}{contract.COMMENT_REPLY_LIST}", self._data(self.reply_list)),
+            Route(f"{OPEN_API}{contract.MENTION_VIDEO_LIST}", self._data(self.mention_video_list)),
             Route(f"{OPEN_API}{contract.TOKEN}", self._token(self.token_exchange), methods=["POST"]),
             Route(f"{OPEN_API}{contract.REFRESH_TOKEN}", self._token(self.token_refresh), methods=["POST"]),
             Route(f"{OPEN_API}/{{rest:path}}", self._unknown_path, methods=["GET", "POST", "PUT", "DELETE"]),
@@ -274,7 +276,9 @@ class Simulator:
             params = dict(request.query_params)
             with self.lock:
                 self.calls[(path, params.get("business_id", ""))] += 1
-            fault = self.faults.draw()
+            # mention calls draw their faults from a stream of their own, so that adding them changes no fault
+            # the other endpoints are served for a seed
+            fault = self.faults.draw("mentions" if path.startswith(contract.MENTION_PREFIX) else "")
             if fault is not None:
                 faulty = await self._fault_response(fault)
                 if faulty is not None:
@@ -581,6 +585,46 @@ class Simulator:
         visible = [r for r in parent.replies if r.create_time <= now]
         return self._comment_page(visible, q, ("replies", comment_id), now)
 
+    # ------------------------------------------------------------ brand mentions
+
+    def mention_video_list(self, account: AccountSpec, params: dict[str, str], scopes: frozenset[str]) -> dict:
+        """The top posts mentioning the brand published in [start_date, end_date] (at most 90 days), ranked as on
+        the window's last day, at most 1,000, paged by offset. Days not published yet (the publication lag) are left
+        out; metrics are lifetime totals as of the lag ago."""
+        unapproved = self.faults.config.mentions_unapproved
+        if "*" in unapproved or account.business_id in unapproved:
+            raise ApiError(
+                contract.NO_PERMISSION,
+                "no permission: this app or account has not been approved for the brand mentions product",
+            )
+        now = self.clock.now()
+        today = utc_date(now)
+        end = self._date_param(params, "end_date", today - timedelta(days=1))
+        start = self._date_param(params, "start_date", end - timedelta(days=contract.MENTION_MAX_WINDOW_DAYS - 1))
+        if start > end:
+            raise ApiError(contract.BAD_PARAMETER, "start_date must not be after end_date")
+        if (end - start).days + 1 > contract.MENTION_MAX_WINDOW_DAYS:
+            raise ApiError(
+                contract.BAD_PARAMETER,
+                f"start_date {start} to end_date {end} is {(end - start).days + 1} days: the window is at most "
+                f"{contract.MENTION_MAX_WINDOW_DAYS} days",
+            )
+        if end > today:
+            raise ApiError(contract.BAD_PARAMETER, f"end_date {end} is out of range: it is in the future")
+        cursor = self._int_param(params, "cursor", 0, 0, None)
+        count = self._int_param(params, "max_count", contract.MENTION_DEFAULT_COUNT, 1, contract.MENTION_MAX_COUNT)
+        listed = self.mentions.ranked(account, start, end, now)[: mention_cap(self.faults.config.broken_rules)]
+        take = count
+        if len(listed) - cursor > count and unit(self.seed, "mention-short", account.index, end, cursor) < 0.15:
+            take = 1 + int(unit(self.seed, "mention-short-n", account.index, end, cursor) * (count - 1))
+        page = listed[cursor : cursor + take]
+        as_of = now - self.mentions.lag(account)
+        return {
+            "videos": [post.to_api(now, as_of) for post in page],
+            "cursor": cursor + len(page),
+            "has_more": cursor + len(page) < len(listed),
+        }
+
     # ------------------------------------------------------------ admin
 
     async def _admin_clock(self, request: Request) -> Response:
@@ -623,7 +667,12 @@ class Simulator:
                 return JSONResponse({"error": str(error)}, status_code=400)
         config = self.faults.config
         return JSONResponse(
-            {**config.__dict__, "revoked": sorted(config.revoked), "broken_rules": sorted(config.broken_rules)}
+            {
+                **config.__dict__,
+                "revoked": sorted(config.revoked),
+                "mentions_unapproved": sorted(config.mentions_unapproved),
+                "broken_rules": sorted(config.broken_rules),
+            }
         )
 
     async def _admin_revoke(self, request: Request) -> Response:

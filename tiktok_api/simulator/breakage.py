@@ -43,6 +43,10 @@ BREAKABLE_RULES = {
     f"day ends, past the documented {contract.PUBLICATION_LAG}: the daily run of a day does not find it",
     R.ALL_ACCOUNTS_FETCHED: "the first account's token lacks the comment.list scope: its comments fail (40001), "
     "its other streams and every other account land",
+    R.MENTIONS_AT_MOST_1000: f"the brand-mention lists are capped at {contract.MENTION_MAX_RECORDS + 25:,} posts, not "
+    f"{contract.MENTION_MAX_RECORDS:,}: an account mentioned often enough gets more than the documented cap",
+    R.MENTION_WINDOW_WITHIN_90_DAYS: "the first post of each brand-mention list was published 120 days before the "
+    "window's last day, outside the 90-day window asked for",
 }
 
 DELAYED_PUBLICATION = STALE_AFTER
@@ -50,6 +54,11 @@ DELAYED_PUBLICATION = STALE_AFTER
 freshness rule calls stale, a day past the documented publication lag."""
 SCOPE_WITHHELD = ("comment.list", 0)
 """break=all_accounts_fetched: this scope is missing from the token of the account of this index."""
+
+
+def mention_cap(rules: set[str]) -> int:
+    """How many posts a brand-mention list holds at most (break=mentions_at_most_1000 lifts the cap by 25)."""
+    return contract.MENTION_MAX_RECORDS + (25 if R.MENTIONS_AT_MOST_1000 in rules else 0)
 
 
 def withheld_scopes(rules: set[str], account_index: int) -> frozenset[str]:
@@ -80,6 +89,12 @@ def break_rules(
     elif endpoint == contract.COMMENT_LIST:
         first_page = str((params or {}).get("cursor", "0")) == "0"
         _break_comments(rules, data.get("comments") or [], first_page)
+    elif endpoint == contract.MENTION_VIDEO_LIST:
+        first_page = str((params or {}).get("cursor", "0")) == "0"
+        if R.MENTION_WINDOW_WITHIN_90_DAYS in rules and first_page and data.get("videos"):
+            end = (params or {}).get("end_date") or (_utc_day(now) - timedelta(days=1)).isoformat()
+            before = datetime.fromisoformat(end).replace(tzinfo=UTC) + timedelta(days=1) - timedelta(days=120)
+            data["videos"][0]["create_time"] = str(int(before.timestamp()))
     return data
 
 

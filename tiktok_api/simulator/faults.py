@@ -10,8 +10,10 @@ slow (answered after slow_seconds), timeout (answered after timeout_seconds, pas
 or as soon as the faults are switched off), truncated (a JSON body cut short), html (an HTML error page
 from a proxy).
 Other keys: slow_seconds, timeout_seconds (real seconds); revoked=<business_id>|<business_id> (those
-accounts' tokens are revoked: 40105 on every call and on refresh); break=<rule_id>|<rule_id> (the data
-served breaks these quality rules, so that a rule can be watched firing end to end; every rule of
+accounts' tokens are revoked: 40105 on every call and on refresh); mentions_unapproved=<business_id>|<business_id>
+(those accounts are not approved for the brand mentions product: /business/mention/... answers 40001 with a message
+about permission; `*` stands for the whole app; by default every account is approved); break=<rule_id>|<rule_id>
+(the data served breaks these quality rules, so that a rule can be watched firing end to end; every rule of
 expectations/rules.py has a switch, BREAKABLE_RULES says what each one does).
 """
 
@@ -38,6 +40,7 @@ class FaultConfig:
     slow_seconds: float = 1.0
     timeout_seconds: float = 35.0
     revoked: set[str] = field(default_factory=set)
+    mentions_unapproved: set[str] = field(default_factory=set)
     broken_rules: set[str] = field(default_factory=set)
 
     @classmethod
@@ -64,8 +67,8 @@ class FaultConfig:
                         f"breakable rules: {sorted(BREAKABLE_RULES)}"
                     )
                 continue
-            if name == "revoked":
-                config.revoked = {v.strip() for v in value.split("|") if v.strip()}
+            if name in ("revoked", "mentions_unapproved"):
+                setattr(config, name, {v.strip() for v in value.split("|") if v.strip()})
                 continue
             try:
                 number = float(value)
@@ -84,12 +87,17 @@ class FaultInjector:
 
     def __init__(self, config: FaultConfig, seed: int):
         self.config = config
+        self._seed = seed
         self._random = random.Random(seed * 7919 + 1)
+        self._streams: dict[str, random.Random] = {"": self._random}
         self._lock = threading.Lock()
 
-    def draw(self) -> str | None:
+    def draw(self, stream: str = "") -> str | None:
+        """The fault of the next call of `stream` (each stream draws from its own sequence), or None."""
         with self._lock:
-            x = self._random.random()
+            if stream not in self._streams:
+                self._streams[stream] = random.Random(f"{self._seed}:{stream}")
+            x = self._streams[stream].random()
         for name in RATE_NAMES:
             rate = getattr(self.config, name)
             if x < rate:

@@ -619,3 +619,125 @@ def _count(r: random.Random, mean: float) -> int:
     if mean < 1:
         return 1 if r.random() < mean else 0
     return max(0, int(r.gauss(mean, mean**0.5)))
+
+
+# ---------------------------------------------------------------- brand mentions
+# Posts by other creators that mention an account's brand. Drawn from their own keys ("mention..."), never from
+# the accounts' posts, comments or metrics: a world serves the same accounts, posts and comments with or without
+# them.
+
+MENTION_LISTED_SHARE = 0.9  # the share of a window's posts the daily ranking lists: a post can leave and re-enter
+
+
+def mentions_per_day(account: AccountSpec) -> float:
+    """How often the brand is mentioned: popular brands more (about once a day per 1,000 followers, at most 20)."""
+    return min(20.0, account.base_followers / 1000)
+
+
+@dataclass
+class MentionPost:
+    """A post by an anonymous creator that mentions the brand: its lifetime totals follow a saturating curve."""
+
+    item_id: str
+    create_time: int
+    caption: str
+    final_views: int
+    active_days: float
+    rates: dict[str, float]
+
+    def views(self, ts: float) -> int:
+        age = (ts - self.create_time) / DAY
+        if age <= 0:
+            return 0
+        tau = max(self.active_days / 3.0, 0.25)
+        share = min(1.0, (1 - math.exp(-age / tau)) / (1 - math.exp(-self.active_days / tau)))
+        return int(self.final_views * share)
+
+    def to_api(self, now: float, as_of: float) -> dict[str, object]:
+        views = self.views(as_of)
+        return {
+            "item_id": self.item_id,
+            "create_time": str(self.create_time),  # epoch seconds as a string, like the other endpoints
+            # the creator is not identified: a link by id, no handle
+            "video_link": f"https://www.tiktok.com/video/{self.item_id}",
+            "caption": self.caption,
+            "likes": int(views * self.rates["likes"]),
+            "comments": int(views * self.rates["comments"]),
+            "shares": int(views * self.rates["shares"]),
+            "views": views,
+            "reach": int(views * self.rates["reach"]),
+            "thumbnail_url": f"{CDN}/obj/{self.item_id}.jpeg?x-expires={int(now) + 3 * 86400}",
+        }
+
+
+def build_mention_day(seed: int, account: AccountSpec, d: date) -> list[MentionPost]:
+    """The posts mentioning the brand published on day d, in publishing order."""
+    r = rng(seed, "mentions", account.index, d.toordinal())
+    start = day_start(d)
+    times = sorted(int(start + r.random() * DAY) for _ in range(_count(r, mentions_per_day(account))))
+    posts = []
+    for k, created in enumerate(times):
+        pr = rng(seed, "mention", account.index, d.toordinal(), k)
+        words = " ".join(pr.choice(WORDS) for _ in range(pr.randint(2, 8)))
+        tags = " ".join("#" + h for h in pr.sample(HASHTAGS, pr.randint(0, 3)))
+        posts.append(
+            MentionPost(
+                item_id=digits19(seed, "mention", account.index, d.toordinal(), k),
+                create_time=created,
+                caption=f"{words} @{account.username} {tags}".strip(),
+                final_views=int(account.views_scale * 0.5 * math.exp(pr.gauss(0, 1.1))) + 1,
+                active_days=pr.choice([2, 5, 10, 30]) * pr.uniform(0.7, 1.0),
+                rates={
+                    "likes": pr.uniform(0.02, 0.12),
+                    "comments": pr.uniform(0.0005, 0.004),
+                    "shares": pr.uniform(0.001, 0.01),
+                    "reach": pr.uniform(0.55, 0.9),
+                },
+            )
+        )
+    return posts
+
+
+class Mentions:
+    """The brand-mention lists of a world: per account and window, the top posts of the window as ranked on the
+    window's last day. Computed on demand and cached; nothing here touches the World's own caches."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+        self._days: dict[tuple[int, date], list[MentionPost]] = {}
+        self._ranked: dict[tuple[int, date, date], list[MentionPost]] = {}
+
+    def lag(self, account: AccountSpec) -> float:
+        """Seconds mention data lags the clock: within the publication lag, fixed per account."""
+        return _publication_lag(unit(self.seed, "mention-lag", account.index))
+
+    def published_until(self, account: AccountSpec, now: float) -> date:
+        """The newest day whose mentions are published at `now` (the day ended at least the lag ago)."""
+        return utc_date(now - self.lag(account)) - timedelta(days=1)
+
+    def day(self, account: AccountSpec, d: date) -> list[MentionPost]:
+        key = (account.index, d)
+        if key not in self._days:
+            self._days[key] = build_mention_day(self.seed, account, d)
+        return self._days[key]
+
+    def ranked(self, account: AccountSpec, start: date, end: date, now: float) -> list[MentionPost]:
+        """Every post of the window the ranking of its last day lists, best first (uncapped): days not published
+        yet at `now` are not in it. The ranking is the window's own: a post's score and whether it is listed are
+        drawn afresh for each last day, so the list changes day to day."""
+        last = min(end, self.published_until(account, now))
+        key = (account.index, start, last)
+        if key not in self._ranked:
+            ranking_day = last.toordinal()
+            end_ts = day_start(last) + DAY
+            scored = []
+            d = start
+            while d <= last:
+                for post in self.day(account, d):
+                    if unit(self.seed, "mention-listed", post.item_id, ranking_day) >= MENTION_LISTED_SHARE:
+                        continue
+                    boost = math.exp(rng(self.seed, "mention-rank", post.item_id, ranking_day).gauss(0, 0.35))
+                    scored.append((-(post.views(end_ts) + 1) * boost, post.item_id, post))
+                d += timedelta(days=1)
+            self._ranked[key] = [post for _, _, post in sorted(scored, key=lambda s: (s[0], s[1]))]
+        return self._ranked[key]
