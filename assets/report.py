@@ -3,12 +3,14 @@
 import base64
 import html
 import io
+import math
 from datetime import UTC, datetime
 
 import dagster as dg
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -59,7 +61,35 @@ QUERIES = {
         select activity.hour_utc, activity.active_followers, posts.engagement_rate, coalesce(posts.posts, 0) as posts
         from activity left join posts using (hour_utc) order by 1
     """,
+    # the posts that mentioned the brand on each day's list, and their views (an account without the mentions
+    # approval has no rows: no line, not a line at 0)
+    "mentions": """
+        select a.username, m.snapshot_date, count(*) as mentioned_posts, sum(m.views) as views
+        from marts.fct_tiktok_mention_daily as m join marts.dim_tiktok_accounts as a using (business_id)
+        group by 1, 2 order by 1, 2
+    """,
+    "sentiment": """
+        select a.username, s.comment_date, s.share_positive, s.share_negative, s.comments_scored
+        from marts.fct_tiktok_account_sentiment_daily as s join marts.dim_tiktok_accounts as a using (business_id)
+        order by 1, 2
+    """,
+    # the comments waiting for the account's reply, by how long they have waited
+    "reply_queue": """
+        select
+            username,
+            case
+                when age_hours < 24 then '< 1 day'
+                when age_hours < 72 then '1-3 days'
+                when age_hours < 168 then '3-7 days'
+                else '> 7 days'
+            end as waiting,
+            count(*) as comments,
+            max(age_hours) as oldest_hours
+        from marts.fct_tiktok_reply_queue
+        group by 1, 2 order by 1, 2
+    """,
 }
+QUEUE_AGES = ("< 1 day", "1-3 days", "3-7 days", "> 7 days")
 
 
 NO_DATA = "no data"
@@ -70,6 +100,9 @@ NUMERIC_COLUMNS = {
     "top_posts": ("video_views", "engagement_rate"),
     "countries": ("share",),
     "hours": ("hour_utc", "active_followers", "engagement_rate", "posts"),
+    "mentions": ("mentioned_posts", "views"),
+    "sentiment": ("share_positive", "share_negative", "comments_scored"),
+    "reply_queue": ("comments", "oldest_hours"),
 }
 """The numeric columns of each query: a NULL becomes NaN, which charts leave out (a gap, no bar)."""
 
@@ -94,6 +127,16 @@ def _no_data(ax: plt.Axes, values: pd.Series) -> bool:
     return True
 
 
+def _by_day(fig: plt.Figure) -> None:
+    """Date axes ticked by whole days ("Nov 10"; at most about 8 ticks), never by hours, slanted so that they do
+    not overlap."""
+    for ax in fig.axes:
+        low, high = ax.get_xlim()  # in days
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, math.ceil((high - low) / 8))))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
+    fig.autofmt_xdate()
+
+
 def clean(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The query results with every NULL made explicit: numbers as floats (NULL -> NaN), labels as text."""
     cleaned = {}
@@ -105,9 +148,10 @@ def clean(data: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         for column in ("username", "caption", "country"):
             if column in frame:
                 frame[column] = frame[column].map(_label)
-        if "metric_date" in frame:
-            frame["metric_date"] = pd.to_datetime(frame["metric_date"], errors="coerce")
-            frame = frame[frame["metric_date"].notna()]
+        for column in ("metric_date", "snapshot_date", "comment_date"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column], errors="coerce")
+                frame = frame[frame[column].notna()]
         cleaned[name] = frame
     return cleaned
 
@@ -130,7 +174,7 @@ def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, str]:
     top.set_ylabel("followers (log scale)" if top.get_yscale() == "log" else "followers")
     bottom.set_ylabel("net followers per day")
     bottom.axhline(0, color="#999", linewidth=0.8)
-    fig.autofmt_xdate()
+    _by_day(fig)
     charts["Followers and net growth"] = _png(fig)
 
     fig, left = plt.subplots(figsize=(9, 4))
@@ -145,7 +189,7 @@ def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, str]:
     if daily["engagement_rate"].notna().any():
         right.legend(fontsize=8)
     right.set_ylabel("engagement rate")
-    fig.autofmt_xdate()
+    _by_day(fig)
     charts["Views and engagement rate by day"] = _png(fig)
 
     top_posts = data["top_posts"].iloc[::-1]
@@ -178,7 +222,61 @@ def render_charts(data: dict[str, pd.DataFrame]) -> dict[str, str]:
     right.set_ylabel("engagement rate of posts published then")
     fig.legend(loc="upper left", fontsize=8)
     charts["Best posting hours against audience activity"] = _png(fig)
+
+    mentions = data["mentions"]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+    for username, rows in mentions.groupby("username"):
+        top.plot(rows["snapshot_date"], rows["mentioned_posts"], marker=".", label=f"@{username}")
+        bottom.plot(rows["snapshot_date"], rows["views"], marker=".", label=f"@{username}")
+    for ax, values in ((top, mentions["mentioned_posts"]), (bottom, mentions["views"])):
+        if not _no_data(ax, values):
+            ax.legend(fontsize=8)
+    top.set_ylabel("posts mentioning the brand")
+    bottom.set_ylabel("their views")
+    _by_day(fig)
+    charts["Brand mentions"] = _png(fig)
+
+    sentiment = data["sentiment"]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for username, rows in sentiment.groupby("username"):
+        line = ax.plot(rows["comment_date"], rows["share_negative"], marker=".", label=f"@{username} negative")
+        ax.plot(rows["comment_date"], rows["share_positive"], linestyle="--", color=line[0].get_color(),
+                label=f"@{username} positive")  # fmt: skip
+    if not _no_data(ax, pd.concat([sentiment["share_negative"], sentiment["share_positive"]])):
+        ax.legend(fontsize=8, ncol=2)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of scored comments")
+    _by_day(fig)
+    charts["Comment sentiment by day"] = _png(fig)
+
+    queue = data["reply_queue"]
+    queue = queue[queue["comments"].notna()]
+    fig, ax = plt.subplots(figsize=(9, 3.5))
+    waiting = queue.pivot_table(index="username", columns="waiting", values="comments", aggfunc="sum")
+    waiting = waiting.reindex(columns=[age for age in QUEUE_AGES if age in waiting.columns])
+    left = pd.Series(0.0, index=waiting.index)
+    for age in waiting.columns:
+        counts = waiting[age].fillna(0)
+        ax.barh([f"@{u}" for u in waiting.index], counts, left=left, label=f"waiting {age}")
+        left += counts
+    if not _no_data(ax, queue["comments"]):
+        ax.legend(fontsize=8)
+    ax.set_xlabel("comments waiting for the account's reply")
+    charts["Reply queue"] = _png(fig)
     return charts
+
+
+def oldest_waiting(queue: pd.DataFrame) -> str:
+    """The reply queue in words: how many comments wait, and for how long the oldest has (an empty queue is
+    good news, not missing data: the mart holds every comment still waiting)."""
+    queue = clean({"reply_queue": queue})["reply_queue"]
+    known = queue[queue["comments"].notna()]
+    if known.empty:
+        return "No comment waits for a reply."
+    return (
+        f"{int(known['comments'].sum())} comments wait for a reply; the oldest for "
+        f"{known['oldest_hours'].max() / 24:.1f} days."
+    )
 
 
 def follower_scale(totals: pd.Series) -> str:
@@ -202,6 +300,7 @@ def render_report(data: dict[str, pd.DataFrame], generated_at: datetime) -> str:
     charts = render_charts(data)
     hours = best_hours(data["hours"])
     activity = f"Audience activity: {NO_DATA}." if hours == NO_DATA else f"Audience is most active at {hours}."
+    activity += " " + oldest_waiting(data["reply_queue"])
     sections = "\n".join(
         f"<section><h2>{html.escape(title)}</h2>"
         f'<img alt="{html.escape(title)}" src="data:image/png;base64,{png}"></section>'
@@ -227,7 +326,8 @@ img{{max-width:100%}}section{{margin-bottom:2em}}</style></head>
     backfill_policy=dg.BackfillPolicy.single_run(),
     description=(
         "The headline KPIs as charts (followers and net growth, views and engagement rate by day, top posts, "
-        "audience by country, the best posting hours against audience activity) in one self-contained HTML "
+        "audience by country, the best posting hours against audience activity, brand mentions, comment "
+        "sentiment by day, the reply queue by age) in one self-contained HTML "
         "file under $TIKTOK_DATA_DIR/reports/ (images embedded, no scripts: it works offline)."
     ),
 )

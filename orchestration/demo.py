@@ -104,6 +104,10 @@ def print_headlines(warehouse: Warehouse) -> None:
         print("\nAccounts (latest day):")
         for row in warehouse.read_marts({"headlines": HEADLINE_SQL})["headlines"].itertuples(index=False):
             print(headline(*row))
+    if set(counts) >= COMMUNITY_MARTS:
+        print("\nCommunity (mentions: the latest list; negative: of the last 7 days' scored comments):")
+        for row in warehouse.read_marts({"community": COMMUNITY_SQL})["community"].itertuples(index=False):
+            print(community_line(*row))
 
 
 def print_quality(
@@ -139,6 +143,49 @@ def headline(username: str, followers: object, net: object, views: object, engag
         f"  @{username:<14} {shown(followers, '>8.0f')} followers  {shown(net, '>+6.0f')} net  "
         f"{shown(views, '>8.0f')} views  {shown(engagement_rate, '>6.2%')} engagement rate"
     )
+
+
+def community_line(
+    username: str, mentions: object, negative_share: object, waiting: object, oldest_hours: object
+) -> str:
+    """One account's community figures; NULL reads "no data" (mentions without the approval, no scored comment)."""
+
+    def shown(value: object, spec: str) -> str:
+        return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
+
+    oldest = "" if not waiting else f", the oldest for {shown(oldest_hours, '.0f')} h"
+    return (
+        f"  @{username:<14} {shown(mentions, '>5.0f')} mentions  {shown(negative_share, '>6.1%')} negative  "
+        f"{shown(waiting, '>4.0f')} comments waiting for a reply{oldest}"
+    )
+
+
+COMMUNITY_MARTS = {"fct_tiktok_mention_daily", "fct_tiktok_account_sentiment_daily", "fct_tiktok_reply_queue"}
+COMMUNITY_SQL = """
+    with mentions as (
+        select business_id, count(*) as mentions
+        from marts.fct_tiktok_mention_daily
+        where snapshot_date = (select max(snapshot_date) from marts.fct_tiktok_mention_daily)
+        group by 1
+    ),
+    sentiment as (
+        select business_id, 1.0 * sum(negative_comments) / nullif(sum(comments_scored), 0) as negative_share
+        from marts.fct_tiktok_account_sentiment_daily
+        where comment_date >= (select max(comment_date) from marts.fct_tiktok_account_sentiment_daily) - 6
+        group by 1
+    ),
+    queue as (
+        select business_id, count(*) as waiting, max(age_hours) as oldest_hours
+        from marts.fct_tiktok_reply_queue
+        group by 1
+    )
+    select a.username, m.mentions, s.negative_share, coalesce(q.waiting, 0) as waiting, q.oldest_hours
+    from marts.dim_tiktok_accounts as a
+    left join mentions as m using (business_id)
+    left join sentiment as s using (business_id)
+    left join queue as q using (business_id)
+    order by a.username
+"""
 
 
 HEADLINE_SQL = """

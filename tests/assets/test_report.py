@@ -10,6 +10,7 @@ import pytest
 from assets.report import NO_DATA, best_hours, render_report
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+CHARTS = 8
 
 
 def marts(**nulls: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
@@ -42,6 +43,31 @@ def marts(**nulls: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
                 "posts": [1] * 24,
             }  # fmt: skip
         ),
+        "mentions": pd.DataFrame(
+            {
+                "username": ["acme", "acme", "jules"],
+                "snapshot_date": [date(2026, 11, 10), date(2026, 11, 11), date(2026, 11, 11)],
+                "mentioned_posts": [40, 42, 3],
+                "views": [90_000, 95_000, 1_200],
+            }  # fmt: skip
+        ),
+        "sentiment": pd.DataFrame(
+            {
+                "username": ["acme", "acme", "jules"],
+                "comment_date": [date(2026, 11, 10), date(2026, 11, 11), date(2026, 11, 11)],
+                "share_positive": [0.5, 0.6, 0.3],
+                "share_negative": [0.2, 0.1, 0.4],
+                "comments_scored": [30, 25, 5],
+            }  # fmt: skip
+        ),
+        "reply_queue": pd.DataFrame(
+            {
+                "username": ["acme", "acme", "jules"],
+                "waiting": ["< 1 day", "> 7 days", "1-3 days"],
+                "comments": [12, 3, 2],
+                "oldest_hours": [20.0, 400.0, 50.0],
+            }  # fmt: skip
+        ),
     }
     for query, columns in nulls.items():
         for column in columns:
@@ -53,8 +79,9 @@ def marts(**nulls: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
 
 def test_the_report_renders_clean_marts():
     page = render_report(marts(), NOW)
-    assert page.count("<img") == 5
+    assert page.count("<img") == CHARTS
     assert "Audience is most active at 23:00, 22:00, 21:00 UTC." in page
+    assert "17 comments wait for a reply; the oldest for 16.7 days." in page
 
 
 @pytest.mark.parametrize(
@@ -67,11 +94,14 @@ def test_the_report_renders_clean_marts():
         pytest.param({"countries": ["share", "country"]}, id="countries"),
         pytest.param({"hours": ["active_followers", "engagement_rate"]}, id="hours"),
         pytest.param({"daily": ["username"], "hours": ["hour_utc"]}, id="labels"),
+        pytest.param({"mentions": ["mentioned_posts", "views"]}, id="mentions"),
+        pytest.param({"sentiment": ["share_positive", "share_negative"]}, id="sentiment"),
+        pytest.param({"reply_queue": ["comments", "oldest_hours"]}, id="reply-queue"),
     ],
 )
 def test_a_null_metric_renders_as_no_data_and_never_crashes(nulls):
     page = render_report(marts(**nulls), NOW)
-    assert page.count("<img") == 5
+    assert page.count("<img") == CHARTS
 
 
 def test_a_partly_null_column_keeps_its_known_values():
@@ -79,7 +109,7 @@ def test_a_partly_null_column_keeps_its_known_values():
     for column in ("net_followers", "video_views", "followers_total"):
         data["daily"] = data["daily"].astype({column: object})
         data["daily"].loc[1, column] = None
-    assert render_report(data, NOW).count("<img") == 5
+    assert render_report(data, NOW).count("<img") == CHARTS
 
 
 def test_every_metric_null_says_no_data():
@@ -88,15 +118,19 @@ def test_every_metric_null_says_no_data():
         top_posts=["video_views", "engagement_rate"],
         countries=["share"],
         hours=["active_followers", "engagement_rate", "posts"],
+        mentions=["mentioned_posts", "views"],
+        sentiment=["share_positive", "share_negative", "comments_scored"],
     )
     page = render_report(data, NOW)
     assert f"Audience activity: {NO_DATA}." in page
-    assert page.count("<img") == 5
+    assert page.count("<img") == CHARTS
 
 
 def test_empty_marts_render():
     data = {name: frame.iloc[0:0] for name, frame in marts().items()}
-    assert render_report(data, NOW).count("<img") == 5
+    page = render_report(data, NOW)
+    assert page.count("<img") == CHARTS
+    assert "No comment waits for a reply." in page, "an empty queue is news, not missing data"
 
 
 def test_best_hours_skip_null_hours_and_counts():
@@ -140,3 +174,13 @@ def test_the_demo_headline_shows_a_null_rate_as_no_data_not_zero():
     line = headline("acme", 1000, 5, 0, None)
     assert "no data engagement rate" in line and "0.00%" not in line
     assert "  1000 followers" in headline("acme", 1000.0, 5, 10, 0.5)
+
+
+def test_the_demo_community_line_shows_missing_mentions_and_sentiment_as_no_data():
+    from orchestration.demo import community_line
+
+    line = community_line("acme", None, None, 0, None)
+    assert "no data mentions" in line and "no data negative" in line and "   0 comments waiting" in line
+    assert "oldest" not in line, "no oldest comment in an empty queue"
+    line = community_line("acme", 42, 0.125, 3, 49.6)
+    assert "42 mentions" in line and "12.5% negative" in line and "the oldest for 50 h" in line

@@ -127,8 +127,12 @@ def test_clean_data_passes_every_check_and_builds_everything(env: Path):
     assert {"dim_tiktok_accounts", "fct_tiktok_video_daily", "tiktok_marts_for_bi", "tiktok_report"} <= materialized(
         result
     )
+    # the comment texts were scored before dbt built the comments and their sentiment summaries (issue 17)
+    assert {"tiktok_comment_scores", "fct_tiktok_comments", "fct_tiktok_account_sentiment_daily"} <= materialized(
+        result
+    )
     report = (env / "reports" / "tiktok_report.html").read_text()
-    assert report.count('src="data:image/png;base64,') == 5, "five charts, embedded"
+    assert report.count('src="data:image/png;base64,') == 8, "eight charts, embedded"
     assert "<script" not in report and "http" not in report.split("<body>")[1], "self-contained, offline"
     assert (env / "quality" / "data_docs" / "local_site" / "index.html").exists()
     with duckdb.connect(str(bi_copy_path(env)), read_only=True) as con:

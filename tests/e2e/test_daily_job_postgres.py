@@ -37,7 +37,9 @@ def _no_password_anywhere(password: str, root: Path, instance: dg.DagsterInstanc
         assert password not in str(record), "the database password leaked into the run's events"
 
 
-def test_the_daily_job_builds_checks_and_alerts_on_postgres_unchanged(postgres_env: dict[str, str], tmp_path: Path):
+def test_the_daily_job_builds_checks_and_alerts_on_postgres_unchanged(
+    postgres_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     # a WARN rule broken by the simulator: everything is built, and the rule's checks fail and alert
     result, instance = run_daily("break=retention_does_not_rise")
     assert not (tmp_path / "warehouse.duckdb").exists(), "nothing was built in DuckDB"
@@ -62,7 +64,15 @@ def test_the_daily_job_builds_checks_and_alerts_on_postgres_unchanged(postgres_e
     [bi] = [e for e in events if e.asset_key.to_user_string() == "tiktok_marts_for_bi"]
     metadata = bi.materialization.metadata
     assert metadata["warehouse"].value.startswith("postgres:") and metadata["rows"].value["dim_tiktok_videos"] > 0
-    assert (tmp_path / "reports" / "tiktok_report.html").read_text().count("data:image/png;base64,") == 5
+    assert (tmp_path / "reports" / "tiktok_report.html").read_text().count("data:image/png;base64,") == 8
+    # the demo's headline queries run on PostgreSQL too
+    from assets.warehouse import Warehouse
+    from orchestration.demo import print_headlines
+
+    capsys.readouterr()
+    print_headlines(Warehouse.from_env())
+    headlines = capsys.readouterr().out
+    assert "engagement rate" in headlines and "comments waiting for a reply" in headlines, headlines
 
     quality_alert_sensor(dg.build_sensor_context(instance=instance))
     alerts = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
