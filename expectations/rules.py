@@ -134,6 +134,8 @@ _MARTS = (
     "fct_tiktok_video_retention",
     "fct_tiktok_comments",
 )
+# The reply queue and response times (issue 17): keys, counts, the answered share and non-negative hours.
+_REPLY_MARTS = ("fct_tiktok_reply_queue", "fct_tiktok_response_times_daily")
 # The brand-mention marts: a separately approved product; its own rules, and the key and count rules.
 _MENTION_MARTS = ("fct_tiktok_mention_daily",)
 
@@ -164,6 +166,7 @@ RULES: dict[str, Rule] = dict(
                     "fct_tiktok_video_daily",
                     "fct_tiktok_video_audience",
                     "fct_tiktok_video_retention",
+                    "fct_tiktok_response_times_daily",
                 ),
             },
             "A share or rate (completion rate, impression sources, audience shares, hourly activity shares, "
@@ -230,6 +233,7 @@ RULES: dict[str, Rule] = dict(
                     "dim_tiktok_videos",
                     "fct_tiktok_video_daily",
                     "fct_tiktok_comments",
+                    *_REPLY_MARTS,
                     *_MENTION_MARTS,
                 ),
             },
@@ -250,7 +254,7 @@ RULES: dict[str, Rule] = dict(
             ERROR,
             {
                 **_on(GX, "raw_tiktok_account", "raw_tiktok_videos"),
-                **_on(DBT, *_STAGING_AND_INTERMEDIATE, *_MARTS, *_MENTION_MARTS),
+                **_on(DBT, *_STAGING_AND_INTERMEDIATE, *_MARTS, *_REPLY_MARTS, *_MENTION_MARTS),
             },
             "A key or identifying column is null, or a key (account-day, post in a fetch, video-day, comment, "
             "breakdown bucket) appears twice: the API listed a record twice, or the newest-fetch-wins "
@@ -260,7 +264,7 @@ RULES: dict[str, Rule] = dict(
             VALUES_IN_DOMAIN,
             "Enumerated and bounded values stay in their domain",
             WARN,
-            _on(DBT, *_MARTS),
+            _on(DBT, *_MARTS, *_REPLY_MARTS),
             "A value outside its documented domain: an account type, media type or dimension name the model does "
             "not know, an hour outside 0-23, a negative video second, a snapshot gap under 1 day, an engagement "
             "rate above 1 (possible only on an anomaly: it is a ratio of counts, not an API percentage), a "
