@@ -21,6 +21,8 @@ MART_KEYS = [
     "fct_tiktok_video_audience",
     "fct_tiktok_video_retention",
     "fct_tiktok_comments",
+    "fct_tiktok_reply_queue",
+    "fct_tiktok_response_times_daily",
     "fct_tiktok_mention_daily",
 ]
 
