@@ -40,6 +40,8 @@ MARTS = {
     "fct_tiktok_video_audience",
     "fct_tiktok_video_retention",
     "fct_tiktok_comments",
+    "fct_tiktok_reply_queue",
+    "fct_tiktok_response_times_daily",
     "fct_tiktok_mention_daily",
 }
 
@@ -368,6 +370,41 @@ def test_comments_are_unique_with_threads_and_first_seen(warehouse: Warehouse):
     assert bad_roots == 0
     [(first_days,)] = warehouse.query("select count(distinct first_seen_date) from marts.fct_tiktok_comments")
     assert first_days > 1, "comments arriving on later days are first seen on those days"
+
+
+def test_the_reply_queue_and_response_times_follow_the_threads(warehouse: Warehouse):
+    """The queue holds the public top-level comments from others with no owner reply (the simulator deletes none,
+    so all of them), aged to their post's newest fetch; the daily KPIs count the same comments by first-seen day."""
+    waiting = (
+        "not c.is_reply and not c.is_by_account_owner and not c.is_hidden"  # the simulator's replies are one level
+    )
+    [(queued, expected, stray, bad_age)] = warehouse.query(
+        "select (select count(*) from marts.fct_tiktok_reply_queue), "
+        f"(select count(*) from marts.fct_tiktok_comments as c where {waiting} and not c.has_owner_reply), "
+        f"count(*) filter (where not ({waiting}) or c.has_owner_reply), "
+        "count(*) filter (where q.age_hours < 0 or q.post_comments_fetched_at <> c.landed_at) "
+        "from marts.fct_tiktok_reply_queue as q join marts.fct_tiktok_comments as c using (comment_id)"
+    )
+    assert queued == expected > 0 and stray == bad_age == 0
+    [(owner_replied,)] = warehouse.query(
+        "select count(*) from marts.fct_tiktok_reply_queue as q join marts.fct_tiktok_comments as r "
+        "on r.parent_comment_id = q.comment_id where r.is_by_account_owner"
+    )
+    assert owner_replied == 0, "no queued comment has a reply by the account"
+    days = warehouse.query(
+        "select business_id, first_seen_date, comments, comments_answered, answered_share, comments_timed, "
+        "median_hours_to_first_owner_reply, p90_hours_to_first_owner_reply from marts.fct_tiktok_response_times_daily"
+    )
+    counted = warehouse.query(
+        "select business_id, first_seen_date, count(*), count(*) filter (where has_owner_reply) "
+        f"from marts.fct_tiktok_comments as c where {waiting} group by all"
+    )
+    assert sorted(row[:4] for row in days) == sorted(counted)
+    assert sum(row[3] for row in days) > 0, "the simulator writes owner replies"
+    for _, _, comments, answered, share, timed, median, p90 in days:
+        assert 0 <= share <= 1 and share == answered / comments and timed <= answered
+        assert (median is None) == (timed == 0)
+        assert median is None or 0 < median <= p90
 
 
 def test_audience_insights_only_for_accounts_with_100_followers(warehouse: Warehouse):

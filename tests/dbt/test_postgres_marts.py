@@ -137,6 +137,7 @@ def test_the_column_types_are_the_contracts_on_postgres(warehouses: Warehouses):
     assert types["dim_tiktok_videos.hashtags"] == "ARRAY"
     assert types["fct_tiktok_account_daily.engagement_rate"] == "double precision", "a ratio, not integer division"
     assert types["fct_tiktok_comments.created_at"] == "timestamp with time zone"
+    assert types["fct_tiktok_response_times_daily.answered_share"] == "double precision"
 
 
 def test_raw_tables_hold_one_row_per_landed_page(warehouses: Warehouses):
