@@ -23,6 +23,7 @@ from assets.dbt import DBT_EXECUTABLE, dbt_project
 from tests.dbt.conftest import build_dbt, fetch_time, land, restored_environment
 from tests.dbt.test_marts import MARTS as ALL_MARTS
 from tests.postgres_server import PostgresServer, warehouse_env
+from tiktok_api import landing
 from tiktok_api.simulator import Simulator, SimulatorServer
 
 FIRST_DAY = date(2026, 11, 12)
@@ -144,10 +145,7 @@ def test_raw_tables_hold_one_row_per_landed_page(warehouses: Warehouses):
     landed = 0
     for path in (warehouses.data_dir / "raw" / "tiktok").glob("*/date=*/account=*/[0-9]*.json"):
         landed += len(json.loads(path.read_text())["pages"])
-    loaded = sum(
-        warehouses.postgres_rows(f"select count(*) from raw_tiktok.{stream}")[0][0]
-        for stream in ("account", "videos", "comments")
-    )
+    loaded = sum(warehouses.postgres_rows(f"select count(*) from raw_tiktok.{s}")[0][0] for s in landing.STREAMS)
     assert loaded == landed > 0
 
 
