@@ -418,6 +418,51 @@ class Comment:
         return out
 
 
+# What commenters write (issue 17): English praise, complaints and questions, other languages, emoji alone,
+# nothing (an image), with the emoji TikTok comments carry. Drawn from their own key, so that every other draw of
+# a comment (its author, likes, thread) is the same as before the texts were varied.
+COMMENT_TEXTS = {
+    "en_positive": (
+        "love this so much", "best coffee in town", "this is amazing, thank you", "great tips, thanks!",
+        "obsessed with this", "you made my day", "so good", "need this in my life", "wow, beautiful work",
+    ),
+    "en_negative": (
+        "this is terrible", "worst order ever, never again", "I hate the new version", "so disappointed",
+        "my package arrived broken and nobody answers", "this looks awful", "waste of money",
+    ),
+    "en_neutral": (
+        "where did you buy that mug?", "what time do you open tomorrow?", "is this available in Canada?",
+        "which grinder is that", "first time seeing this", "how long does shipping take",
+    ),
+    "other": (
+        "me encanta este video", "qué rico se ve, ¿dónde queda la tienda?", "no me gustó nada, muy caro",
+        "das sieht richtig lecker aus", "wo kann man das kaufen?", "leider total enttäuschend",
+        "c'est magnifique, merci beaucoup", "trop bien, je veux essayer", "adorei esse vídeo, muito bom",
+        "quanto custa isso?",
+    ),
+}  # fmt: skip
+COMMENT_EMOJI = ("😍", "🔥", "👏", "😂", "❤️", "🙌", "😡", "😢", "👍", "✨")
+COMMENT_KINDS = (  # (kind, cumulative probability)
+    ("en_positive", 0.30), ("en_negative", 0.42), ("en_neutral", 0.60), ("other", 0.78), ("emoji", 0.90),
+    ("words", 0.96), ("empty", 1.0),
+)  # fmt: skip
+
+
+def comment_text(seed: int, item_id: str, index: int, words: str) -> str:
+    """The text of a post's `index`-th comment; `words` is the word list drawn before texts varied ("words")."""
+    r = rng(seed, "comment_text", item_id, index)
+    draw = r.random()
+    kind = next(kind for kind, upto in COMMENT_KINDS if draw < upto)
+    if kind == "empty":
+        return ""
+    if kind == "words":
+        return words
+    if kind == "emoji":
+        return "".join(r.choice(COMMENT_EMOJI) for _ in range(r.randint(1, 4)))
+    text = r.choice(COMMENT_TEXTS[kind])
+    return text + " " + r.choice(COMMENT_EMOJI) if r.random() < 0.3 else text
+
+
 def build_comments(post: Post) -> list[Comment]:
     """Top-level comments (oldest first), each with its replies; arrival follows the post's views."""
     n = post.comment_count_final
@@ -435,7 +480,7 @@ def build_comments(post: Post) -> list[Comment]:
             user_id=hex_id(post.seed, "user", user, length=16),
             username=user,
             display_name=post.account.display_name if owner else user.title(),
-            text=" ".join(r.choice(WORDS) for _ in range(r.randint(1, 12))),
+            text=comment_text(post.seed, post.item_id, i, " ".join(r.choice(WORDS) for _ in range(r.randint(1, 12)))),
             image_url=f"{CDN}/img/{i}.jpeg" if r.random() < 0.03 else None,
             create_time=created,
             likes=int(r.expovariate(0.2)),
