@@ -140,6 +140,10 @@ _REPLY_MARTS = ("fct_tiktok_reply_queue", "fct_tiktok_response_times_daily")
 _MENTION_MARTS = ("fct_tiktok_mention_daily",)
 
 
+# The comment sentiment summaries (issue 17): keys, counts and shares.
+_SENTIMENT_MARTS = ("fct_tiktok_post_sentiment_daily", "fct_tiktok_account_sentiment_daily")
+
+
 # Where the audience-share sums are checked: on the raw answers, so that one account's bad breakdowns are
 # quarantined before the build, and on the marts, where a mix of fetches would show.
 _AUDIENCE_SHARES = (
@@ -167,6 +171,7 @@ RULES: dict[str, Rule] = dict(
                     "fct_tiktok_video_audience",
                     "fct_tiktok_video_retention",
                     "fct_tiktok_response_times_daily",
+                    *_SENTIMENT_MARTS,
                 ),
             },
             "A share or rate (completion rate, impression sources, audience shares, hourly activity shares, "
@@ -235,6 +240,7 @@ RULES: dict[str, Rule] = dict(
                     "fct_tiktok_comments",
                     *_REPLY_MARTS,
                     *_MENTION_MARTS,
+                    *_SENTIMENT_MARTS,
                 ),
             },
             "A count (views, likes, comments, shares, followers, clicks, watch time) is below 0: a parsing error, "
@@ -254,7 +260,7 @@ RULES: dict[str, Rule] = dict(
             ERROR,
             {
                 **_on(GX, "raw_tiktok_account", "raw_tiktok_videos"),
-                **_on(DBT, *_STAGING_AND_INTERMEDIATE, *_MARTS, *_REPLY_MARTS, *_MENTION_MARTS),
+                **_on(DBT, *_STAGING_AND_INTERMEDIATE, *_MARTS, *_REPLY_MARTS, *_MENTION_MARTS, *_SENTIMENT_MARTS),
             },
             "A key or identifying column is null, or a key (account-day, post in a fetch, video-day, comment, "
             "breakdown bucket) appears twice: the API listed a record twice, or the newest-fetch-wins "

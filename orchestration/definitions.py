@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.dbt import dbt_cli, tiktok_dbt_models
+from assets.enrichment import tiktok_comment_scores
 from assets.publish import tiktok_marts_for_bi
 from assets.quality import quality_checks, raw_partitions_fresh
 from assets.raw import raw_assets
@@ -66,7 +67,7 @@ WAREHOUSE = warehouse()
 # docs/decisions.md ("One process per run").
 defs = dg.Definitions(
     executor=dg.in_process_executor,
-    assets=[*raw_assets, tiktok_dbt_models, tiktok_marts_for_bi, tiktok_report],
+    assets=[*raw_assets, tiktok_comment_scores, tiktok_dbt_models, tiktok_marts_for_bi, tiktok_report],
     asset_checks=[*quality_checks, raw_partitions_fresh],
     jobs=[raw_ingestion_job, dbt_job, daily_job, freshness_job, full_check_job],
     schedules=[

@@ -40,6 +40,8 @@ MARTS = {
     "fct_tiktok_video_audience",
     "fct_tiktok_video_retention",
     "fct_tiktok_comments",
+    "fct_tiktok_post_sentiment_daily",
+    "fct_tiktok_account_sentiment_daily",
     "fct_tiktok_reply_queue",
     "fct_tiktok_response_times_daily",
     "fct_tiktok_mention_daily",

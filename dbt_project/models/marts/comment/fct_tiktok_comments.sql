@@ -7,10 +7,16 @@
 -- One row per comment or reply, deduplicated on comment_id by staging (the newest fetch wins; first and
 -- last seen span every fetch). has_owner_reply depends on the whole thread, so an incremental run
 -- re-derives every thread the batch touches: a reply by the account owner that arrives later for an old
--- comment re-writes that comment's row too.
+-- comment re-writes that comment's row too. Language and sentiment are the scores of the comment's text (by
+-- its hash), which the asset tiktok_comment_scores writes before dbt runs.
+-- depends_on: {{ source('tiktok_enrichment', 'comment_text_scores') }}
 
 with staged_comments as (
     select * from {{ ref('stg_tiktok__comments') }}
+),
+
+text_scores as (
+    {{ comment_text_scores() }}
 ),
 
 comments as (
@@ -21,10 +27,25 @@ comments as (
     from staged_comments
 ),
 
+{%- if is_incremental() %}
+
+-- comments the mart holds as not scored whose text has been scored since (a build that ran before the scoring
+-- step, or read days beyond its window): re-written with their scores, and picked up by the sentiment summaries
+late_scored as (
+    select held.comment_id
+    from {{ this }} as held
+    where held.sentiment_null_reason = 'not scored'
+        and {{ text_hash('held.comment_text') }} in (select text_hash from text_scores)
+),
+{%- endif %}
+
 batch as (
     select comment_id, thread_root_comment_id
     from comments
     where {{ staged_after_mart() }}
+    {%- if is_incremental() %}
+        or comment_id in (select comment_id from late_scored)
+    {%- endif %}
 ),
 
 touched_thread_comments as (
@@ -67,12 +88,30 @@ final as (
         comments.last_seen_date,
         -- for a top-level comment: whether the account owner replied in its thread; false for replies
         comments.parent_comment_id is null and touched_threads.has_owner_reply as has_owner_reply,
+        text_scores.language,
+        text_scores.sentiment_label,
+        text_scores.sentiment_compound,
+        -- why there is no sentiment; 'not scored' while the scoring step has not seen the text
+        case
+            when text_scores.text_hash is null then 'not scored'
+            else text_scores.sentiment_null_reason
+        end as sentiment_null_reason,
         comments.fetch_id,
         comments.landed_at,
+        {%- if is_incremental() %}
+        -- a late score is a change the summaries downstream must pick up, as a new fetch would be
+        case
+            when comments.comment_id in (select comment_id from late_scored) then current_timestamp
+            else comments.staged_at
+        end as staged_at
+        {%- else %}
         comments.staged_at
+        {%- endif %}
     from comments
     inner join touched_threads
         on comments.thread_root_comment_id = touched_threads.thread_root_comment_id
+    left join text_scores
+        on {{ text_hash('comments.comment_text') }} = text_scores.text_hash
     -- the batch's rows, and the top-level comment of every thread the batch touches
     where comments.comment_id in (select comment_id from batch)
         or comments.comment_id = comments.thread_root_comment_id

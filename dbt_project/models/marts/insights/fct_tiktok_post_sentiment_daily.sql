@@ -1,0 +1,70 @@
+{{ config(
+    materialized='incremental',
+    unique_key=['item_id', 'comment_date'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+-- The audience's sentiment under each post per day: comments and replies by people other than the account, on
+-- the UTC day they were written. An incremental run re-counts every (post, day) the batch's comments fall on, from
+-- all of that post-day's comments, so a comment first seen days after it was written lands on its own day.
+
+with audience_comments as (
+    select
+        item_id,
+        business_id,
+        -- the day the comment was written (UTC); the day it was first fetched when the API gave no time
+        coalesce(cast(timezone('UTC', created_at) as date), first_seen_date) as comment_date,
+        sentiment_label,
+        sentiment_compound,
+        staged_at
+    from {{ ref('fct_tiktok_comments') }}
+    where not coalesce(is_by_account_owner, false)
+),
+
+touched_post_days as (
+    select distinct item_id, comment_date
+    from audience_comments
+    where {{ staged_after_mart() }}
+),
+
+counted as (
+    select
+        audience_comments.item_id,
+        max(audience_comments.business_id) as business_id,
+        audience_comments.comment_date,
+        count(*) as comments,
+        count(audience_comments.sentiment_label) as comments_scored,
+        count(*) - count(audience_comments.sentiment_label) as comments_not_scored,
+        count(case when audience_comments.sentiment_label = 'positive' then 1 end) as positive_comments,
+        count(case when audience_comments.sentiment_label = 'neutral' then 1 end) as neutral_comments,
+        count(case when audience_comments.sentiment_label = 'negative' then 1 end) as negative_comments,
+        avg(audience_comments.sentiment_compound) as mean_sentiment_compound,
+        max(audience_comments.staged_at) as staged_at
+    from audience_comments
+    inner join touched_post_days
+        on audience_comments.item_id = touched_post_days.item_id
+        and audience_comments.comment_date = touched_post_days.comment_date
+    group by audience_comments.item_id, audience_comments.comment_date
+),
+
+final as (
+    select
+        item_id,
+        business_id,
+        comment_date,
+        comments,
+        comments_scored,
+        comments_not_scored,
+        positive_comments,
+        neutral_comments,
+        negative_comments,
+        -- shares among the scored comments; null on a day without one (no fake 0%)
+        cast(positive_comments as double precision) / nullif(comments_scored, 0) as share_positive,
+        cast(neutral_comments as double precision) / nullif(comments_scored, 0) as share_neutral,
+        cast(negative_comments as double precision) / nullif(comments_scored, 0) as share_negative,
+        mean_sentiment_compound,
+        staged_at
+    from counted
+)
+
+select * from final
