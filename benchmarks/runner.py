@@ -171,6 +171,19 @@ def transform(run: Run, w: Workload) -> steps.StepResult:
     return build
 
 
+def comment_scoring(run: Run, w: Workload) -> None:
+    """The comment sentiment and language step (issue 17) over W's days: a throughput line under the table."""
+    result = steps.comment_scoring(_use(run.root / "W"), w.dates[0], w.dates[-1])
+    run.progress(f"W: comment scoring {result.scorer_per_second:,.0f} comments/s, peak {result.step.peak_mb:.0f} MB")
+    run.notes.append(
+        f"Comment scoring (tiktok_comment_scores), W's {result.days} days: the scorer alone (lingua + VADER, models "
+        f"loaded) {result.scorer_per_second:,.0f} comments/s over {result.scorer_texts:,} comment texts; the asset's "
+        f"path (read the landed texts, skip those scored before, score, write; lingua's models load once, about "
+        f"3 s) {result.asset_per_second:,.0f} texts/s, {result.newly_scored:,} of them new, in "
+        f"{result.asset_seconds:.1f} s; peak {result.step.peak_mb:.0f} MB."
+    )
+
+
 # ---------------------------------------------------------------- figures 2, 4 and 6: the history
 
 
@@ -282,6 +295,7 @@ def main(scale: float, root: Path, history_posts: int = HISTORY_POSTS) -> int:
           f"memory: {loads['memory'].describe()}; data in {root}", flush=True)  # fmt: skip
     measured, refused = produce(run, loads, scale)
     w_dbt = transform(run, loads["W"])
+    comment_scoring(run, loads["W"])
     api_economy(run, loads["W"], measured, refused)
     history(run, loads["history"])
     memory(run, loads["memory"], w_dbt)

@@ -185,6 +185,36 @@ def child(step: str, day: date, data_dir: Path, url: str | None = None) -> StepR
     return run_child(args, env={"TIKTOK_DATA_DIR": str(data_dir)})
 
 
+@dataclass(frozen=True)
+class ScoringResult:
+    """The comment scoring step over a range of days (benchmarks.child scores), in its own process."""
+
+    step: StepResult
+    days: int
+    texts_seen: int  # distinct texts per day, summed
+    newly_scored: int
+    asset_seconds: float  # the asset's path: read the landed texts, look up, score the new ones, write
+    scorer_texts: int  # each day's distinct texts, summed (a comment's text is scored once a day at most)
+    scorer_seconds: float  # lingua and VADER alone on those, their models already loaded
+
+    @property
+    def scorer_per_second(self) -> float:
+        return self.scorer_texts / self.scorer_seconds if self.scorer_seconds else 0.0
+
+    @property
+    def asset_per_second(self) -> float:
+        return self.texts_seen / self.asset_seconds if self.asset_seconds else 0.0
+
+
+def comment_scoring(data_dir: Path, first: date, last: date) -> ScoringResult:
+    """Score the comment texts landed for first .. last into the data folder's DuckDB warehouse, as the asset
+    tiktok_comment_scores does, then time the scorer alone over the same texts; the figures and the peak memory."""
+    out = data_dir / "comment_scoring.json"
+    args = [sys.executable, "-m", "benchmarks.child", "scores", first.isoformat(), "--last", last.isoformat()]
+    step = run_child([*args, "--out", str(out)], env={"TIKTOK_DATA_DIR": str(data_dir)})
+    return ScoringResult(step, **json.loads(out.read_text()))
+
+
 def day_run(day: date, data_dir: Path, url: str) -> dict[str, StepResult]:
     """One day's full run, step by step, each in its own process: ingest, the dbt models, the dbt data tests, the
     Great Expectations checks (raw and marts)."""
