@@ -10,7 +10,13 @@ import pytest
 
 from tests.postgres_server import PostgresServer, PostgresUnavailable, start_server
 from tests.webhook import Webhook
+from tiktok_api.days import FIRST_PARTITION
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
+
+# The tests run fixed days: the partitions start at the first one whatever a demo landed in ./data
+# (assets/partitions.py). Set here, on import, because the conftest files below this one import the assets (and
+# so read the start) before any pytest_configure hook runs.
+os.environ["TIKTOK_START_DATE"] = FIRST_PARTITION.isoformat()
 
 # A fixed simulated "now" so that tests do not depend on the day they run.
 SIM_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
@@ -50,15 +56,11 @@ def sim(simulator_factory: Callable[..., SimulatorServer]) -> SimulatorServer:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The Dagster definitions load the dbt manifest at import: make sure it exists (as `make` does). The tests run
-    fixed days: the partitions start at the first one whatever a demo landed in ./data (assets/partitions.py)."""
+    """The Dagster definitions load the dbt manifest at import: make sure it exists (as `make` does)."""
     import subprocess
     import sys
     from pathlib import Path
 
-    from tiktok_api.days import FIRST_PARTITION
-
-    os.environ["TIKTOK_START_DATE"] = FIRST_PARTITION.isoformat()
     project = Path(__file__).resolve().parent.parent / "dbt_project"
     if not (project / "target" / "manifest.json").exists():
         dbt = Path(sys.executable).parent / "dbt"
