@@ -83,7 +83,8 @@ final as (
         end as age_hours,
         waiting.likes,
         waiting.reply_count,
-        -- sentiment_label goes here once fct_tiktok_comments carries it (issue 17, point 2)
+        -- English comments only; fct_tiktok_comments.sentiment_null_reason says why another has none
+        waiting.sentiment_label,
         -- the comment's row is staged again with every fetch of its post, which is what the queue row depends on
         waiting.staged_at
     from waiting
