@@ -369,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     print_headlines(chosen)
     print_quality(root, chosen, checks_run, failed_checks, held_back, tick)
     print("\nOpen the Dagster UI over these runs with:  make ui   (then http://127.0.0.1:3000)")
-    print(f"The demo took {time.monotonic() - demo_started:.0f} s for {len(partitions)} days.")
+    days = f"{len(partitions)} day{'s' if len(partitions) != 1 else ''}"
+    print(f"The demo took {time.monotonic() - demo_started:.0f} s for {days}.")
     if failures:
         print(f"\n{failures} day(s) failed: see the runs in the UI.", file=sys.stderr)
         return 1
@@ -378,8 +379,10 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     code = main()
-    # Everything is written and closed. Leave without the interpreter's teardown, where DuckDB's bindings
-    # (nanobind) report their own objects as leaked: some 50 lines of noise after the summary.
+    # Everything is written and reported. At the interpreter's teardown DuckDB's bindings (nanobind) report their
+    # own objects as leaked, some 50 lines of noise after the summary: the teardown's stderr goes nowhere. (Leaving
+    # with os._exit instead skips the finalizers, and multiprocessing's tracker then warns of a leaked semaphore.)
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    sys.exit(code)
