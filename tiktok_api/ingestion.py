@@ -440,8 +440,8 @@ def _count(value: Any) -> int:
 
 def _snapshot_skip_reason(what: str, partition: date, today: date) -> str:
     return (
-        f"{what}: {partition} is more than {SNAPSHOT_DAYS} days before {today}; the API has no "
-        "history of lifetime post metrics, so a past day's snapshot cannot be taken now"
+        f"{what}: {partition} is more than {SNAPSHOT_DAYS} days before {today}; the API answers with the "
+        "present's lists and lifetime counts only, so a past day's snapshot cannot be taken now"
     )
 
 
