@@ -21,9 +21,14 @@ from assets.warehouse import Warehouse  # noqa: E402
 from tiktok_api.files import atomic_write_text  # noqa: E402
 from tiktok_api.settings import data_dir  # noqa: E402
 
+# Days are read as text (`cast(... as varchar)`) and parsed here: an impossible day in the marts (a comment
+# "written" in the year 56147, which times_are_possible reports) would crash PostgreSQL's driver, which has no such
+# date; parsed here it is left out of the charts.
 QUERIES = {
     "daily": """
-        select a.username, d.metric_date, d.followers_total, d.net_followers, d.video_views, d.engagement_rate
+        select
+            a.username, cast(d.metric_date as varchar) as metric_date, d.followers_total, d.net_followers,
+            d.video_views, d.engagement_rate
         from marts.fct_tiktok_account_daily as d join marts.dim_tiktok_accounts as a using (business_id)
         order by a.username, d.metric_date
     """,
@@ -64,12 +69,15 @@ QUERIES = {
     # the posts that mentioned the brand on each day's list, and their views (an account without the mentions
     # approval has no rows: no line, not a line at 0)
     "mentions": """
-        select a.username, m.snapshot_date, count(*) as mentioned_posts, sum(m.views) as views
+        select a.username, cast(m.snapshot_date as varchar) as snapshot_date, count(*) as mentioned_posts,
+            sum(m.views) as views
         from marts.fct_tiktok_mention_daily as m join marts.dim_tiktok_accounts as a using (business_id)
         group by 1, 2 order by 1, 2
     """,
     "sentiment": """
-        select a.username, s.comment_date, s.share_positive, s.share_negative, s.comments_scored
+        select
+            a.username, cast(s.comment_date as varchar) as comment_date, s.share_positive, s.share_negative,
+            s.comments_scored
         from marts.fct_tiktok_account_sentiment_daily as s join marts.dim_tiktok_accounts as a using (business_id)
         order by 1, 2
     """,

@@ -184,3 +184,12 @@ def test_the_demo_community_line_shows_missing_mentions_and_sentiment_as_no_data
     assert "oldest" not in line, "no oldest comment in an empty queue"
     line = community_line("acme", 42, 0.125, 3, 49.6)
     assert "42 mentions" in line and "12.5% negative" in line and "the oldest for 50 h" in line
+
+
+def test_an_impossible_day_is_left_out_not_a_crash():
+    """The report reads days as text (QUERIES): a comment dated in the year 56147 (times_are_possible) is parsed to
+    nothing and left out, where PostgreSQL's driver failed on the date itself."""
+    data = marts()
+    data["sentiment"] = data["sentiment"].astype({"comment_date": object})
+    data["sentiment"].loc[0, "comment_date"] = "56147-03-01"
+    assert render_report(data, NOW).count("<img") == CHARTS
