@@ -385,13 +385,19 @@ def _run_stream(
         )
 
 
+# What every raw asset shares: daily partitions, the raw group, one API step at a time, a backfill as one run.
+RAW_ASSET = {
+    "partitions_def": daily_partitions,
+    "group_name": RAW_GROUP,
+    "kinds": RAW_KINDS,
+    "owners": ASSET_OWNERS,
+    "pool": API_POOL,
+    "backfill_policy": RAW_BACKFILL_POLICY,
+}
+
+
 @dg.asset(
-    partitions_def=daily_partitions,
-    group_name=RAW_GROUP,
-    kinds=RAW_KINDS,
-    owners=ASSET_OWNERS,
-    pool=API_POOL,
-    backfill_policy=RAW_BACKFILL_POLICY,
+    **RAW_ASSET,
     check_specs=[_accounts_check("raw_tiktok_account")],
     description=(
         "Account profile, daily metrics (every documented metric, hourly audience activity included) and "
@@ -416,12 +422,7 @@ class TrackedPostsConfig(dg.Config):
 
 
 @dg.asset(
-    partitions_def=daily_partitions,
-    group_name=RAW_GROUP,
-    kinds=RAW_KINDS,
-    owners=ASSET_OWNERS,
-    pool=API_POOL,
-    backfill_policy=RAW_BACKFILL_POLICY,
+    **RAW_ASSET,
     check_specs=[_accounts_check("raw_tiktok_videos")],
     description=(
         "A snapshot of every post with every field and breakdown, from /business/video/list/ (20 a page, "
@@ -442,12 +443,7 @@ def raw_tiktok_videos(
 
 
 @dg.asset(
-    partitions_def=daily_partitions,
-    group_name=RAW_GROUP,
-    kinds=RAW_KINDS,
-    owners=ASSET_OWNERS,
-    pool=API_POOL,
-    backfill_policy=RAW_BACKFILL_POLICY,
+    **RAW_ASSET,
     deps=[raw_tiktok_videos],
     check_specs=[_accounts_check("raw_tiktok_comments")],
     description=(
@@ -465,12 +461,7 @@ def raw_tiktok_comments(context: dg.AssetExecutionContext, tiktok: TikTokSource)
 
 
 @dg.asset(
-    partitions_def=daily_partitions,
-    group_name=RAW_GROUP,
-    kinds=RAW_KINDS,
-    owners=ASSET_OWNERS,
-    pool=API_POOL,
-    backfill_policy=RAW_BACKFILL_POLICY,
+    **RAW_ASSET,
     check_specs=[_accounts_check("raw_tiktok_mentions")],
     description=(
         "Brand mentions: the top posts by other creators that mention the account's brand, from "
