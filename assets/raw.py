@@ -148,7 +148,7 @@ class DayLanding:
             "api_calls": sum(o.api_calls for o in outcomes),
             "retries": sum(o.retries for o in outcomes),
             "bytes": sum(o.bytes for o in outcomes),
-            "files": dg.MetadataValue.json([o.path for o in outcomes if o.path]),
+            "files": dg.MetadataValue.json([path for o in outcomes for path in [o.path, *o.also_landed] if path]),
             "skipped": dg.MetadataValue.json({o.business_id: o.skipped for o in outcomes if o.skipped}),
             "failed_accounts": dg.MetadataValue.json({o.business_id: o.error for o in self.failed}),
             # the keys above stay business ids (alerts and tools read them); the names are beside them
@@ -467,14 +467,16 @@ def raw_tiktok_comments(context: dg.AssetExecutionContext, tiktok: TikTokSource)
         "Brand mentions: the top posts by other creators that mention the account's brand, from "
         "/business/mention/video/list/ (30 a page, offset cursor), over the "
         f"{contract.MENTION_MAX_WINDOW_DAYS}-day window ending on the partition day, at most "
-        f"{contract.MENTION_MAX_RECORDS:,} posts, ranked anew every day; creators are anonymous. Mentions are a "
+        f"{contract.MENTION_MAX_RECORDS:,} posts, ranked anew every day; creators are anonymous. Then the same "
+        "window's top hashtags and words (/business/mention/top_hashtag/list/ and top_word/list/, at most "
+        f"{contract.MENTION_TERM_MAX_RECORDS} of each) into the stream mention_terms. Mentions are a "
         "separately approved TikTok product: an app or account without the approval is skipped with the reason, "
         f"never failed. Like post snapshots, partitions more than {SNAPSHOT_DAYS} days old are skipped."
         + RANGE_SENTENCE
     ),
 )
 def raw_tiktok_mentions(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
-    return _run_stream(context, tiktok, "mentions", lambda s, bid, d: s.fetcher.fetch_mentions(bid, d))
+    return _run_stream(context, tiktok, "mentions", lambda s, bid, d: s.fetcher.fetch_mentions_with_terms(bid, d))
 
 
 def tracked_video_ids(extra_urls: list[str] | None = None) -> list[str]:

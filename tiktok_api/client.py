@@ -157,6 +157,8 @@ _DATA_RECORDS = {
     contract.COMMENT_LIST: "comments",
     contract.COMMENT_REPLY_LIST: "comments",
     contract.MENTION_VIDEO_LIST: "mentions",
+    contract.MENTION_TOP_HASHTAG_LIST: "mention_terms",
+    contract.MENTION_TOP_WORD_LIST: "mention_terms",
 }
 _INT64 = 2**63
 _INTEGER_TEXT = re.compile(r"\s*[-+]?\d+\s*")
@@ -438,6 +440,38 @@ class TikTokClient:
         }
         result = FetchResult(contract.MENTION_VIDEO_LIST, business_id)
         return self._paginate(result, params, "videos", "item_id", cursor=0)
+
+    def list_mention_hashtags(
+        self,
+        business_id: str,
+        start_date: date | str,
+        end_date: date | str,
+        *,
+        max_count: int = contract.MENTION_MAX_COUNT,
+    ) -> FetchResult:
+        """The top hashtags of the posts mentioning the brand in [start_date, end_date], best first (the rank), each
+        with its post_count and views; at most contract.MENTION_TERM_MAX_RECORDS. Parameters, paging, errors and
+        the approval as for ``list_mentions``."""
+        return self._list_mention_terms(contract.MENTION_TOP_HASHTAG_LIST, business_id, start_date, end_date, max_count)
+
+    def list_mention_words(
+        self,
+        business_id: str,
+        start_date: date | str,
+        end_date: date | str,
+        *,
+        max_count: int = contract.MENTION_MAX_COUNT,
+    ) -> FetchResult:
+        """The top caption words (no hashtags, handles or stop words) of the posts mentioning the brand in
+        [start_date, end_date], best first; otherwise as ``list_mention_hashtags``."""
+        return self._list_mention_terms(contract.MENTION_TOP_WORD_LIST, business_id, start_date, end_date, max_count)
+
+    def _list_mention_terms(
+        self, endpoint: str, business_id: str, start_date: date | str, end_date: date | str, max_count: int
+    ) -> FetchResult:
+        list_key, term_key = contract.MENTION_TERM_LISTS[endpoint]
+        params = {"business_id": business_id, "start_date": start_date, "end_date": end_date, "max_count": max_count}
+        return self._paginate(FetchResult(endpoint, business_id), params, list_key, term_key, cursor=0)
 
     # ----- tokens -------------------------------------------------------------------------------
 

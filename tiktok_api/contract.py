@@ -16,9 +16,19 @@ COMMENT_LIST = "/business/comment/list/"
 COMMENT_REPLY_LIST = "/business/comment/reply/list/"
 MENTION_PREFIX = "/business/mention/"  # brand mentions: a separately approved product
 MENTION_VIDEO_LIST = MENTION_PREFIX + "video/list/"
+MENTION_TOP_HASHTAG_LIST = MENTION_PREFIX + "top_hashtag/list/"
+MENTION_TOP_WORD_LIST = MENTION_PREFIX + "top_word/list/"
 TOKEN = "/tt_user/oauth2/token/"
 REFRESH_TOKEN = "/tt_user/oauth2/refresh_token/"
-DATA_ENDPOINTS = (BUSINESS_GET, VIDEO_LIST, COMMENT_LIST, COMMENT_REPLY_LIST, MENTION_VIDEO_LIST)
+DATA_ENDPOINTS = (
+    BUSINESS_GET,
+    VIDEO_LIST,
+    COMMENT_LIST,
+    COMMENT_REPLY_LIST,
+    MENTION_VIDEO_LIST,
+    MENTION_TOP_HASHTAG_LIST,
+    MENTION_TOP_WORD_LIST,
+)
 TOKEN_ENDPOINTS = (TOKEN, REFRESH_TOKEN)
 
 # Envelope codes.
@@ -243,6 +253,22 @@ MENTION_FIELDS = (
 MENTION_NOT_APPROVED_CODES = (NO_PERMISSION, UNKNOWN_PATH)
 MENTION_NOT_APPROVED_WORDS = ("permission", "approv")
 
+# /business/mention/top_hashtag/list/ and /business/mention/top_word/list/: the top hashtags and words of the posts
+# the mention list holds for the same window, best first. Parameters as the mention list (business_id, the
+# start_date/end_date window of at most 90 days, offset cursor, max_count 1-30), and the same approval. Record
+# fields are unconfirmed; this project's reading, kept small: the term, post_count (the window's listed posts that
+# use it, each post once) and views (those posts' lifetime views, summed). A hashtag is sent without its '#', lower
+# case; a word is a lower-case caption word that is no hashtag, no @handle and no stop word. The list is the top
+# MENTION_TERM_MAX_RECORDS of each kind (unconfirmed too; TikTok's mention insights show short top lists).
+MENTION_TERM_MAX_RECORDS = 10
+MENTION_HASHTAG_FIELDS = ("hashtag_name", "post_count", "views")
+MENTION_WORD_FIELDS = ("word", "post_count", "views")
+# endpoint -> (the list's key in `data`, the field that names the term)
+MENTION_TERM_LISTS = {
+    MENTION_TOP_HASHTAG_LIST: ("hashtags", "hashtag_name"),
+    MENTION_TOP_WORD_LIST: ("words", "word"),
+}
+
 # Paging bounds. TikTok documents no total for a listing (only max_count per page and has_more/cursor), so the
 # bound is the tolerant reading: a ceiling far above any real account or post, divided by the page size sent, plus
 # a margin for the short pages the API is allowed to send. A server that keeps answering has_more=true can then
@@ -255,6 +281,8 @@ LIST_MAX_RECORDS = {
     COMMENT_LIST: COMMENT_LIST_MAX_RECORDS,
     COMMENT_REPLY_LIST: COMMENT_REPLY_LIST_MAX_RECORDS,
     MENTION_VIDEO_LIST: MENTION_MAX_RECORDS,
+    MENTION_TOP_HASHTAG_LIST: MENTION_TERM_MAX_RECORDS,
+    MENTION_TOP_WORD_LIST: MENTION_TERM_MAX_RECORDS,
 }
 PAGING_MARGIN_PAGES = 10  # pages on top of max_records / max_count
 PAGING_MAX_IDLE_PAGES = 3  # pages in a row with has_more=true that bring no new record (empty, or only repeats)

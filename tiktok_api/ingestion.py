@@ -169,6 +169,7 @@ class StreamOutcome:
     error: str | None = None
     not_ready: NotYetAvailable | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    also_landed: list[str] = field(default_factory=list)  # files of a stream landed alongside (the mention terms)
 
     def add(self, result: FetchResult) -> None:
         self.api_calls += result.calls
@@ -376,19 +377,65 @@ class RawFetcher:
             result = self.client.list_mentions(business_id, start, end, max_count=contract.MENTION_MAX_COUNT)
         except TikTokError as error:
             if mentions_not_approved(error):
-                if isinstance(error.partial, FetchResult):
-                    outcome.add(error.partial)  # the refused call still counts
-                outcome.skipped = (
-                    "brand mentions: this app or account is not approved for TikTok's brand mentions product "
-                    f"(TikTok answered {error.code}: {error.message}); apply for it in TikTok for Business, the "
-                    "other streams are not affected"
-                )
-                return outcome
+                return _not_approved(outcome, "brand mentions", error)
             return self._failed(outcome, partition, error, {"window": window})
         outcome.add(result)
         outcome.records = len(result.records)
         outcome.details = {"window": [str(start), str(end)], "posts": outcome.records}
         self._land(outcome, partition, result.pages, True, {"window": window})
+        return outcome
+
+    # --- /business/mention/top_hashtag/list/ and /business/mention/top_word/list/ (the brand-mention terms)
+    def fetch_mention_terms(self, business_id: str, partition: date) -> StreamOutcome:
+        """The day's top hashtags and words of the posts mentioning the brand (the same window as fetch_mentions),
+        both lists landed together as one fetch of the stream mention_terms. Skipped as fetch_mentions is: the same
+        approval, and a past day's lists cannot be asked for later."""
+        outcome = StreamOutcome(business_id, "mention_terms")
+        now = self.api_now()
+        if not snapshot_allowed(partition, now.date()):
+            outcome.skipped = _snapshot_skip_reason(MENTION_TERMS, partition, now.date())
+            return outcome
+        start, end = mention_window(partition)
+        window = {"start": str(start), "end": str(end)}
+        pages: list[Page] = []
+        counts: dict[str, int] = {}
+        lists = (("hashtags", self.client.list_mention_hashtags), ("words", self.client.list_mention_words))
+        try:
+            for list_key, list_terms in lists:
+                result = list_terms(business_id, start, end, max_count=contract.MENTION_MAX_COUNT)
+                outcome.add(result)
+                pages += result.pages
+                counts[list_key] = len(result.records)
+        except TikTokError as error:
+            if mentions_not_approved(error):
+                return _not_approved(outcome, MENTION_TERMS, error)
+            return self._failed(outcome, partition, error, {"window": window}, pages)
+        outcome.records = sum(counts.values())
+        outcome.details = {"window": [str(start), str(end)], **counts}
+        self._land(outcome, partition, pages, True, {"window": window})
+        return outcome
+
+    def fetch_mentions_with_terms(self, business_id: str, partition: date) -> StreamOutcome:
+        """raw_tiktok_mentions' work for one account-day: the mention list, then its top hashtags and words, as one
+        outcome (its path the list's file, the terms' file in `also_landed`). A list that was skipped or failed is
+        the outcome as it is: the terms share its approval and window, so they are not asked for. Terms that fail
+        fail the account (the list stays landed; a re-run fetches both anew)."""
+        outcome = self.fetch_mentions(business_id, partition)
+        if outcome.skipped or outcome.error:
+            return outcome
+        terms = self.fetch_mention_terms(business_id, partition)
+        outcome.api_calls += terms.api_calls
+        outcome.retries += terms.retries
+        outcome.refreshes += terms.refreshes
+        outcome.bytes += terms.bytes
+        outcome.records += terms.records
+        outcome.details.update({k: v for k, v in terms.details.items() if k != "window"})
+        if terms.path:
+            outcome.also_landed.append(terms.path)
+        if terms.error:
+            outcome.error = f"{MENTION_TERMS}: {terms.error}"
+        elif terms.skipped:
+            outcome.skipped = terms.skipped
         return outcome
 
     def _remember_comment_counts(self, state_path: Path, done: dict[str, int]) -> None:
@@ -436,6 +483,21 @@ def _count(value: Any) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return -1
+
+
+MENTION_TERMS = "brand mention hashtags and words"
+
+
+def _not_approved(outcome: StreamOutcome, what: str, error: TikTokError) -> StreamOutcome:
+    """The outcome of an account whose app is not approved for brand mentions: skipped with the reason, not failed."""
+    if isinstance(error.partial, FetchResult):
+        outcome.add(error.partial)  # the refused call still counts
+    outcome.skipped = (
+        f"{what}: this app or account is not approved for TikTok's brand mentions product "
+        f"(TikTok answered {error.code}: {error.message}); apply for it in TikTok for Business, the "
+        "other streams are not affected"
+    )
+    return outcome
 
 
 def _snapshot_skip_reason(what: str, partition: date, today: date) -> str:

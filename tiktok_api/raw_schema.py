@@ -134,6 +134,11 @@ RECORDS: dict[str, list[tuple[str, str]]] = {
         ("reach", "bigint"),
         ("thumbnail_url", "text"),
     ],
+    # /business/mention/top_hashtag/list/ and /business/mention/top_word/list/ data, landed together in one fetch
+    # (the stream mention_terms): a page holds one of the two lists; its order is the rank, as for mentions
+    "mention_terms": [("hashtags", "list:mention_hashtag"), ("words", "list:mention_word"), ("cursor", "bigint")],
+    "mention_hashtag": [("hashtag_name", "text"), ("post_count", "bigint"), ("views", "bigint")],
+    "mention_word": [("word", "text"), ("post_count", "bigint"), ("views", "bigint")],
 }
 
 # The fields a record cannot be without (its key): a record lacking one can be no row of any model, so the client
@@ -144,6 +149,8 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "comment": ("comment_id",),
     "reply": ("comment_id",),
     "mention": ("item_id",),
+    "mention_hashtag": ("hashtag_name",),
+    "mention_word": ("word",),
 }
 
 # The fetch header of a landing file, as DuckDB reads it (see tiktok_api.landing.write_fetch).

@@ -143,6 +143,21 @@
             ('reach', 'bigint'),
             ('thumbnail_url', 'text'),
         ],
+        'mention_terms': [
+            ('hashtags', 'list:mention_hashtag'),
+            ('words', 'list:mention_word'),
+            ('cursor', 'bigint'),
+        ],
+        'mention_hashtag': [
+            ('hashtag_name', 'text'),
+            ('post_count', 'bigint'),
+            ('views', 'bigint'),
+        ],
+        'mention_word': [
+            ('word', 'text'),
+            ('post_count', 'bigint'),
+            ('views', 'bigint'),
+        ],
     }) }}
 {%- endmacro %}
 

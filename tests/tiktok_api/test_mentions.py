@@ -21,6 +21,7 @@ from tiktok_api.days import day_start
 from tiktok_api.errors import BadParameterError, PermissionDeniedError
 from tiktok_api.ingestion import RawFetcher, mention_window
 from tiktok_api.simulator import Simulator
+from tiktok_api.simulator.world import MENTION_STOP_WORDS
 
 END = date(2026, 11, 18)  # SIM_NOW is 2026-11-20 12:00: the 18th is published for every account
 START = END - timedelta(days=contract.MENTION_MAX_WINDOW_DAYS - 1)
@@ -150,3 +151,173 @@ def test_the_simulator_refuses_a_bad_window_over_plain_http(rig: Rig):
                      headers={"Access-Token": access}).json()  # fmt: skip
     assert body["code"] == contract.BAD_PARAMETER and "start_date" in body["message"]
     assert json.dumps(body["data"]) == "{}"
+
+
+# ---------------------------------------------------------------- the top hashtags and words of the mentions
+
+TERM_LISTS = [
+    pytest.param(contract.MENTION_TOP_HASHTAG_LIST, "list_mention_hashtags", id="hashtags"),
+    pytest.param(contract.MENTION_TOP_WORD_LIST, "list_mention_words", id="words"),
+]
+
+
+def _terms_of_captions(posts: list[dict], list_key: str) -> list[tuple[str, int, int]]:
+    """The top terms the contract describes, counted here from the mention list's captions as the API sent them:
+    (term, posts using it, their views summed), best first, every term (uncapped)."""
+    totals: dict[str, list[int]] = {}
+    for post in posts:
+        tokens = post["caption"].lower().split()
+        if list_key == "hashtags":
+            terms = {t.removeprefix("#") for t in tokens if t.startswith("#")}
+        else:
+            terms = {t for t in tokens if t[0] not in "#@" and t not in MENTION_STOP_WORDS}
+        for term in terms:
+            total = totals.setdefault(term, [0, 0])
+            total[0] += 1
+            total[1] += post["views"]
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
+    return [(term, count, views) for term, (count, views) in ranked]
+
+
+@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize(("endpoint", "method"), TERM_LISTS)
+def test_the_terms_agree_with_the_mention_lists_captions_for_a_window(rig: Rig, endpoint: str, method: str, index: int):
+    # a week: few enough calls that the frozen clock does not move (rate-limit waits would move it, and the views)
+    client, start = rig.client(), END - timedelta(days=6)
+    list_key, term_key = contract.MENTION_TERM_LISTS[endpoint]
+    posts = client.list_mentions(rig.bid(index), start, END).records
+    result = getattr(client, method)(rig.bid(index), start, END)
+    assert rig.sleeps == [], "the clock stood still between the list and its terms"
+    expected = _terms_of_captions(posts, list_key)
+    terms = [(t[term_key], t["post_count"], t["views"]) for t in result.records]
+    assert terms == expected[: contract.MENTION_TERM_MAX_RECORDS], "the window's listed posts, once each, best first"
+    assert all(set(t) == {term_key, "post_count", "views"} for t in result.records)
+    assert {page.endpoint for page in result.pages} == {endpoint}
+    if list_key == "words":
+        assert not {t["word"] for t in result.records} & MENTION_STOP_WORDS
+
+
+@pytest.mark.parametrize(("endpoint", "method"), TERM_LISTS)
+def test_the_term_lists_are_capped_over_the_whole_window(rig: Rig, endpoint: str, method: str):
+    client = rig.client()
+    list_key, term_key = contract.MENTION_TERM_LISTS[endpoint]
+    posts = client.list_mentions(rig.bid(0), START, END).records
+    assert len(posts) == contract.MENTION_MAX_RECORDS
+    result = getattr(client, method)(rig.bid(0), START, END)
+    expected = _terms_of_captions(posts, list_key)  # the clock moved while paging: compare the counts of posts
+    assert [(t[term_key], t["post_count"]) for t in result.records] == [
+        (term, count) for term, count, _ in expected[: contract.MENTION_TERM_MAX_RECORDS]
+    ]
+    if list_key == "words":
+        assert len(expected) > contract.MENTION_TERM_MAX_RECORDS, "the world's captions use more words than the cap"
+        assert len(result.records) == contract.MENTION_TERM_MAX_RECORDS
+    else:  # eight hashtags in the world: the whole list, under the cap
+        assert len(result.records) == len(expected) < contract.MENTION_TERM_MAX_RECORDS
+
+
+@pytest.mark.parametrize(("endpoint", "method"), TERM_LISTS)
+def test_the_term_lists_page_by_offset_and_keep_their_order(rig: Rig, endpoint: str, method: str):
+    client = rig.client()
+    list_key, term_key = contract.MENTION_TERM_LISTS[endpoint]
+    whole = getattr(client, method)(rig.bid(0), START, END)
+    assert len(whole.pages) == 1 and whole.pages[0].data["has_more"] is False
+    paged = getattr(client, method)(rig.bid(0), START, END, max_count=3)
+    assert [t[term_key] for t in paged.records] == [t[term_key] for t in whole.records], "the same list, in order"
+    sizes = [len(page.data[list_key]) for page in paged.pages]
+    assert len(sizes) >= 3 and max(sizes) <= 3
+    assert [int(page.params["cursor"]) for page in paged.pages] == [sum(sizes[:i]) for i in range(len(sizes))]
+    assert [page.data["has_more"] for page in paged.pages] == [True] * (len(sizes) - 1) + [False]
+
+
+@pytest.mark.parametrize(("endpoint", "method"), TERM_LISTS)
+def test_the_term_lists_refuse_a_bad_window_and_max_count(rig: Rig, endpoint: str, method: str):
+    list_terms = getattr(rig.client(), method)
+    with pytest.raises(BadParameterError, match="at most 90 days") as error:
+        list_terms(rig.bid(1), START - timedelta(days=1), END)
+    assert error.value.code == contract.BAD_PARAMETER and error.value.endpoint == endpoint
+    with pytest.raises(BadParameterError, match="max_count"):
+        list_terms(rig.bid(1), START, END, max_count=contract.MENTION_MAX_COUNT + 1)
+    with pytest.raises(BadParameterError, match="future"):
+        list_terms(rig.bid(1), END, END + timedelta(days=5))
+    with pytest.raises(BadParameterError, match="start_date must not be after end_date"):
+        list_terms(rig.bid(1), END, END - timedelta(days=1))
+
+
+@pytest.mark.parametrize(("endpoint", "method"), TERM_LISTS)
+def test_the_term_lists_answer_an_unapproved_account_with_the_approval_error(make_rig, endpoint: str, method: str):
+    rig = make_rig(faults="mentions_unapproved=" + make_rig().bid(0))
+    with pytest.raises(PermissionDeniedError, match="approved for the brand mentions product") as error:
+        getattr(rig.client(), method)(rig.bid(0), START, END)
+    assert error.value.code == contract.NO_PERMISSION and error.value.endpoint == endpoint
+    assert mentions_not_approved(error.value)
+    assert getattr(rig.client(), method)(rig.bid(1), START, END).records, "another account is approved"
+
+
+def test_the_terms_land_as_one_fetch_of_both_lists_and_follow_the_mention_list(rig: Rig, tmp_path: Path):
+    fetcher = _fetcher(rig, tmp_path)
+    outcome = fetcher.fetch_mentions_with_terms(rig.bid(0), END)
+    assert outcome.error is None and outcome.skipped is None
+    [mentions] = landing.partition_files(tmp_path, "mentions", END, rig.bid(0))
+    [terms] = landing.partition_files(tmp_path, "mention_terms", END, rig.bid(0))
+    assert outcome.path == str(mentions) and outcome.also_landed == [str(terms)]
+    fetch = landing.read_fetch(terms)
+    start, end = mention_window(END)
+    assert fetch["complete"] is True and fetch["stream"] == "mention_terms"
+    assert fetch["window"] == {"start": str(start), "end": str(end)}
+    hashtag_page, word_page = fetch["pages"]  # one page each: ten terms at most, thirty a page
+    assert (hashtag_page["endpoint"], word_page["endpoint"]) == (
+        contract.MENTION_TOP_HASHTAG_LIST,
+        contract.MENTION_TOP_WORD_LIST,
+    )
+    assert {(p["params"]["start_date"], p["params"]["end_date"]) for p in fetch["pages"]} == {(str(start), str(end))}
+    hashtags, words = len(hashtag_page["response"]["data"]["hashtags"]), len(word_page["response"]["data"]["words"])
+    assert outcome.details["hashtags"] == hashtags and outcome.details["words"] == words
+    assert outcome.records == contract.MENTION_MAX_RECORDS + hashtags + words
+    assert outcome.api_calls == len(landing.read_fetch(mentions)["pages"]) + 2
+    assert rig.sim.current_tokens[rig.bid(0)][0] not in terms.read_text(), "no token in a landing file"
+    old = fetcher.fetch_mention_terms(rig.bid(0), END - timedelta(days=10))
+    assert old.skipped and old.skipped.startswith("brand mention hashtags and words:") and old.api_calls == 0
+
+
+def test_an_unapproved_account_lands_neither_mentions_nor_terms_and_is_not_failed(make_rig, tmp_path: Path):
+    rig = make_rig(faults="mentions_unapproved=" + make_rig().bid(0))
+    fetcher = _fetcher(rig, tmp_path)
+    terms = fetcher.fetch_mention_terms(rig.bid(0), END)
+    assert terms.error is None and terms.path is None and terms.api_calls == 1
+    assert "not approved" in terms.skipped and "other streams are not affected" in terms.skipped
+    both = fetcher.fetch_mentions_with_terms(rig.bid(0), END)
+    assert both.error is None and "not approved" in both.skipped and both.also_landed == []
+    assert both.api_calls == 1, "the terms are not asked for once the list is refused"
+    for stream in ("mentions", "mention_terms"):
+        assert landing.partition_files(tmp_path, stream, END, rig.bid(0)) == [], stream
+    other = fetcher.fetch_mentions_with_terms(rig.bid(1), END)
+    assert other.error is None and other.skipped is None and len(other.also_landed) == 1
+
+
+def test_a_failed_term_list_fails_the_account_and_keeps_what_landed(make_rig, tmp_path: Path):
+    # every call fails after the list: the terms' first call exhausts its retries
+    rig = make_rig()
+    fetcher = _fetcher(rig, tmp_path)
+    fetcher.client = rig.client(max_attempts=1)
+    original = fetcher.fetch_mention_terms
+
+    def failing_terms(business_id: str, partition: date):
+        rig.set_faults("http_5xx=1")
+        return original(business_id, partition)
+
+    fetcher.fetch_mention_terms = failing_terms  # type: ignore[method-assign]
+    outcome = fetcher.fetch_mentions_with_terms(rig.bid(1), END)
+    assert outcome.error and outcome.error.startswith("brand mention hashtags and words:")
+    assert outcome.path and outcome.skipped is None, "the mention list stays landed"
+    assert landing.partition_files(tmp_path, "mention_terms", END, rig.bid(1)) == []
+
+
+def test_term_calls_change_no_fault_the_mention_list_is_served(make_rig):
+    faults = "internal_error=0.3"
+    with_terms, without = make_rig(faults=faults), make_rig(faults=faults)
+    with_terms.client().list_mention_words(with_terms.bid(1), START, END)
+    with_terms.client().list_mention_hashtags(with_terms.bid(1), START, END)
+    a = with_terms.client().list_mentions(with_terms.bid(1), START, END)
+    b = without.client().list_mentions(without.bid(1), START, END)
+    assert [p["item_id"] for p in a.records] == [p["item_id"] for p in b.records] and a.records
+    assert a.retries == b.retries > 0, "the term endpoints draw their faults from a sequence of their own"

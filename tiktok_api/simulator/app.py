@@ -28,7 +28,18 @@ from tiktok_api import contract
 from tiktok_api.simulator.breakage import break_rules, mention_cap, withheld_scopes
 from tiktok_api.simulator.clock import SimClock
 from tiktok_api.simulator.faults import FaultConfig, FaultInjector
-from tiktok_api.simulator.world import DAY, AccountSpec, Comment, Mentions, World, hex_id, unit, utc_date
+from tiktok_api.simulator.world import (
+    DAY,
+    AccountSpec,
+    Comment,
+    MentionPost,
+    Mentions,
+    World,
+    hex_id,
+    top_mention_terms,
+    unit,
+    utc_date,
+)
 
 OPEN_API = contract.API_PREFIX
 
@@ -254,6 +265,8 @@ class Simulator:
             Route(f"{OPEN_API}{contract.COMMENT_LIST}", self._data(self.comment_list)),
             Route(f"{OPEN_API}{contract.COMMENT_REPLY_LIST}", self._data(self.reply_list)),
             Route(f"{OPEN_API}{contract.MENTION_VIDEO_LIST}", self._data(self.mention_video_list)),
+            Route(f"{OPEN_API}{contract.MENTION_TOP_HASHTAG_LIST}", self._data(self.mention_top_hashtag_list)),
+            Route(f"{OPEN_API}{contract.MENTION_TOP_WORD_LIST}", self._data(self.mention_top_word_list)),
             Route(f"{OPEN_API}{contract.TOKEN}", self._token(self.token_exchange), methods=["POST"]),
             Route(f"{OPEN_API}{contract.REFRESH_TOKEN}", self._token(self.token_refresh), methods=["POST"]),
             Route(f"{OPEN_API}/{{rest:path}}", self._unknown_path, methods=["GET", "POST", "PUT", "DELETE"]),
@@ -276,9 +289,15 @@ class Simulator:
             params = dict(request.query_params)
             with self.lock:
                 self.calls[(path, params.get("business_id", ""))] += 1
-            # mention calls draw their faults from a stream of their own, so that adding them changes no fault
-            # the other endpoints are served for a seed
-            fault = self.faults.draw("mentions" if path.startswith(contract.MENTION_PREFIX) else "")
+            # mention calls (and, apart, the mention terms') draw their faults from a stream of their own, so that
+            # adding them changes no fault the other endpoints are served for a seed
+            fault = self.faults.draw(
+                "mention_terms"
+                if path in contract.MENTION_TERM_LISTS
+                else "mentions"
+                if path.startswith(contract.MENTION_PREFIX)
+                else ""
+            )
             if fault is not None:
                 faulty = await self._fault_response(fault)
                 if faulty is not None:
@@ -591,6 +610,28 @@ class Simulator:
         """The top posts mentioning the brand published in [start_date, end_date] (at most 90 days), ranked as on
         the window's last day, at most 1,000, paged by offset. Days not published yet (the publication lag) are left
         out; metrics are lifetime totals as of the lag ago."""
+        end, now, listed = self._mention_posts(account, params)
+        page, cursor, has_more = self._mention_page(listed, params, ("mention", account.index, end))
+        as_of = now - self.mentions.lag(account)
+        return {"videos": [post.to_api(now, as_of) for post in page], "cursor": cursor, "has_more": has_more}
+
+    def mention_top_hashtag_list(self, account: AccountSpec, params: dict[str, str], scopes: frozenset[str]) -> dict:
+        return self._mention_terms(account, params, "hashtags")
+
+    def mention_top_word_list(self, account: AccountSpec, params: dict[str, str], scopes: frozenset[str]) -> dict:
+        return self._mention_terms(account, params, "words")
+
+    def _mention_terms(self, account: AccountSpec, params: dict[str, str], list_key: str) -> dict:
+        """The top hashtags or words of the posts the mention list holds for the same window (world.top_mention_terms:
+        post count and views as of the lag ago), at most MENTION_TERM_MAX_RECORDS, paged by offset like the list."""
+        end, now, listed = self._mention_posts(account, params)
+        terms = top_mention_terms(listed, list_key, now - self.mentions.lag(account))
+        page, cursor, has_more = self._mention_page(terms, params, ("mention-terms", list_key, account.index, end))
+        return {list_key: page, "cursor": cursor, "has_more": has_more}
+
+    def _mention_posts(self, account: AccountSpec, params: dict[str, str]) -> tuple[date, float, list[MentionPost]]:
+        """What every mention endpoint serves from: (the window's last day, now, the window's listed posts, best
+        first). Refused for an account without the approval, and for a window that is not 1 to 90 past days."""
         unapproved = self.faults.config.mentions_unapproved
         if "*" in unapproved or account.business_id in unapproved:
             raise ApiError(
@@ -611,19 +652,20 @@ class Simulator:
             )
         if end > today:
             raise ApiError(contract.BAD_PARAMETER, f"end_date {end} is out of range: it is in the future")
+        listed = self.mentions.ranked(account, start, end, now)[: mention_cap(self.faults.config.broken_rules)]
+        return end, now, listed
+
+    def _mention_page(self, items: list, params: dict[str, str], key: tuple) -> tuple[list, int, bool]:
+        """One offset page of a mention endpoint's list: (the page, the next cursor, has_more). A page may be short
+        while more follow (about one in seven, drawn from `key` and the cursor)."""
         cursor = self._int_param(params, "cursor", 0, 0, None)
         count = self._int_param(params, "max_count", contract.MENTION_DEFAULT_COUNT, 1, contract.MENTION_MAX_COUNT)
-        listed = self.mentions.ranked(account, start, end, now)[: mention_cap(self.faults.config.broken_rules)]
+        prefix, *rest = key
         take = count
-        if len(listed) - cursor > count and unit(self.seed, "mention-short", account.index, end, cursor) < 0.15:
-            take = 1 + int(unit(self.seed, "mention-short-n", account.index, end, cursor) * (count - 1))
-        page = listed[cursor : cursor + take]
-        as_of = now - self.mentions.lag(account)
-        return {
-            "videos": [post.to_api(now, as_of) for post in page],
-            "cursor": cursor + len(page),
-            "has_more": cursor + len(page) < len(listed),
-        }
+        if len(items) - cursor > count and unit(self.seed, f"{prefix}-short", *rest, cursor) < 0.15:
+            take = 1 + int(unit(self.seed, f"{prefix}-short-n", *rest, cursor) * (count - 1))
+        page = items[cursor : cursor + take]
+        return page, cursor + len(page), cursor + len(page) < len(items)
 
     # ------------------------------------------------------------ admin
 

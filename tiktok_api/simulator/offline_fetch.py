@@ -61,9 +61,9 @@ from tiktok_api.tokens import MemoryTokenStore
 
 log = logging.getLogger("tiktok_api.simulator.offline_fetch")
 
-STREAMS = landing.STREAMS  # account, videos, comments, mentions: the order the daily run lands them in
-# What `land_days` lands unless asked: brand mentions are a separately approved product (and, at a thousand posts
-# an account-day, would dominate the benchmark's data), so they are landed when asked for (`streams=`).
+STREAMS = landing.STREAMS  # account, videos, comments, mentions, mention_terms: the daily run's order
+# What `land_days` lands unless asked: brand mentions (and their terms) are a separately approved product (and, at a
+# thousand posts an account-day, would dominate the benchmark's data), so they are landed when asked for (`streams=`).
 DEFAULT_STREAMS = ("account", "videos", "comments")
 # Request ids hash a counter restarted per (account, stream) at a block of this order: fixed, so that the ids of
 # the first three streams did not move when mentions were added.
@@ -255,8 +255,10 @@ def _restart_request_counter(simulator: Simulator, stream: str, business_id: str
     with simulator.lock:
         if stream in _COUNTER_STREAMS:
             block = index * len(_COUNTER_STREAMS) + _COUNTER_STREAMS.index(stream)
-        else:  # streams added later count from far above the first three's blocks
-            block = (1 << 20) + index * len(STREAMS) + STREAMS.index(stream)
+        else:  # streams added later count from far above the first three's blocks, in a range of their own each
+            # (mentions keep the blocks they had when four streams existed)
+            later = STREAMS.index(stream) - len(_COUNTER_STREAMS)
+            block = (1 << 20) + index * 4 + 3 if later == 0 else ((1 + later) << 20) + index
         simulator._request_counter = block * _COUNTER_BLOCK
 
 

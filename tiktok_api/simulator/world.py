@@ -10,6 +10,7 @@ import bisect
 import hashlib
 import math
 import random
+import re
 import struct
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -786,3 +787,46 @@ class Mentions:
                 d += timedelta(days=1)
             self._ranked[key] = [post for _, _, post in sorted(scored, key=lambda s: (s[0], s[1]))]
         return self._ranked[key]
+
+
+# ---------------------------------------------------------------- brand-mention terms
+# /business/mention/top_hashtag/list/ and /business/mention/top_word/list/: counted over the posts the mention list
+# of the same window holds, so that the terms and the list agree. No draws of their own: they change nothing else.
+
+MENTION_STOP_WORDS = frozenset(
+    ("a", "an", "and", "at", "for", "i", "in", "is", "it", "my", "of", "on", "or", "the", "this", "to", "with", "you")
+)
+_TAG = re.compile(r"#(\w+)")
+_TAG_OR_HANDLE = re.compile(r"[#@][\w.]+")
+_WORD = re.compile(r"\w+")
+
+
+def caption_hashtags(caption: str) -> list[str]:
+    """A caption's hashtags, lower case and without the '#', each once, in order of first use."""
+    return list(dict.fromkeys(tag.lower() for tag in _TAG.findall(caption)))
+
+
+def caption_words(caption: str) -> list[str]:
+    """A caption's words, lower case, each once: no hashtag, no @handle, no stop word."""
+    text = _TAG_OR_HANDLE.sub(" ", caption).lower()
+    return list(dict.fromkeys(word for word in _WORD.findall(text) if word not in MENTION_STOP_WORDS))
+
+
+def top_mention_terms(posts: list[MentionPost], list_key: str, as_of: float) -> list[dict[str, object]]:
+    """The top terms of `list_key` ("hashtags" or "words") over these posts, as the API sends them: the term, how
+    many of the posts use it and their views (as of `as_of`) summed; by post count, then views, then the term; at
+    most contract.MENTION_TERM_MAX_RECORDS."""
+    term_key = dict(contract.MENTION_TERM_LISTS.values())[list_key]
+    terms_of = caption_hashtags if list_key == "hashtags" else caption_words
+    totals: dict[str, list[int]] = {}
+    for post in posts:
+        views = post.views(as_of)
+        for term in terms_of(post.caption):
+            total = totals.setdefault(term, [0, 0])
+            total[0] += 1
+            total[1] += views
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
+    return [
+        {term_key: term, "post_count": posts_using, "views": views}
+        for term, (posts_using, views) in ranked[: contract.MENTION_TERM_MAX_RECORDS]
+    ]
