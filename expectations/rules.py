@@ -117,6 +117,7 @@ _STAGING_AND_INTERMEDIATE = (
     "stg_tiktok__post_snapshots",
     "stg_tiktok__comments",
     "stg_tiktok__mentions",
+    "stg_tiktok__mention_terms",
     "int_tiktok__account_daily_metrics",
     "int_tiktok__account_audience_shares",
     "int_tiktok__audience_activity_hours",
@@ -138,6 +139,8 @@ _MARTS = (
 _REPLY_MARTS = ("fct_tiktok_reply_queue", "fct_tiktok_response_times_daily")
 # The brand-mention marts: a separately approved product; its own rules, and the key and count rules.
 _MENTION_MARTS = ("fct_tiktok_mention_daily",)
+# The brand mentions' top hashtags and words: the key and count rules (the mention rules are about posts).
+_MENTION_TERM_MARTS = ("fct_tiktok_mention_terms_daily",)
 
 
 # The comment sentiment summaries (issue 17): keys, counts and shares.
@@ -240,6 +243,7 @@ RULES: dict[str, Rule] = dict(
                     "fct_tiktok_comments",
                     *_REPLY_MARTS,
                     *_MENTION_MARTS,
+                    *_MENTION_TERM_MARTS,
                     *_SENTIMENT_MARTS,
                 ),
             },
@@ -260,7 +264,15 @@ RULES: dict[str, Rule] = dict(
             ERROR,
             {
                 **_on(GX, "raw_tiktok_account", "raw_tiktok_videos"),
-                **_on(DBT, *_STAGING_AND_INTERMEDIATE, *_MARTS, *_REPLY_MARTS, *_MENTION_MARTS, *_SENTIMENT_MARTS),
+                **_on(
+                    DBT,
+                    *_STAGING_AND_INTERMEDIATE,
+                    *_MARTS,
+                    *_REPLY_MARTS,
+                    *_MENTION_MARTS,
+                    *_MENTION_TERM_MARTS,
+                    *_SENTIMENT_MARTS,
+                ),
             },
             "A key or identifying column is null, or a key (account-day, post in a fetch, video-day, comment, "
             "breakdown bucket) appears twice: the API listed a record twice, or the newest-fetch-wins "

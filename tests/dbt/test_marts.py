@@ -29,6 +29,7 @@ from assets.warehouse import Warehouse as WarehouseResource
 from orchestration.definitions import defs
 from tests.dbt.conftest import Warehouse
 from tiktok_api import landing
+from tiktok_api.client import Page
 
 MARTS = {
     "dim_tiktok_accounts",
@@ -45,6 +46,7 @@ MARTS = {
     "fct_tiktok_reply_queue",
     "fct_tiktok_response_times_daily",
     "fct_tiktok_mention_daily",
+    "fct_tiktok_mention_terms_daily",
 }
 
 
@@ -105,9 +107,11 @@ def test_an_exposure_names_the_bi_dashboards():
 
 def test_sources_are_the_raw_assets_and_freshness_is_the_dagster_checks_alone():
     sources = [s for s in manifest()["sources"].values() if s["source_name"] == "tiktok_raw"]
-    assert {s["name"] for s in sources} == {"account", "videos", "comments", "mentions"}
+    assert {s["name"] for s in sources} == {"account", "videos", "comments", "mentions", "mention_terms"}
     for source in sources:
-        assert source["meta"]["dagster"]["asset_key"] == [f"raw_tiktok_{source['name']}"]
+        # the mention terms land with the mention list, by raw_tiktok_mentions
+        asset = "mentions" if source["name"] == "mention_terms" else source["name"]
+        assert source["meta"]["dagster"]["asset_key"] == [f"raw_tiktok_{asset}"]
         # one implementation of the freshness rule: the partition_fresh_within_48h check (docs/decisions.md)
         freshness = source.get("freshness") or {}
         assert not freshness.get("warn_after", {}).get("count") and not freshness.get("error_after", {}).get("count")
@@ -189,6 +193,7 @@ def test_each_raw_stream_is_parsed_by_one_staging_model_only():
         "videos": ["stg_tiktok__post_snapshots"],
         "comments": ["stg_tiktok__comments"],
         "mentions": ["stg_tiktok__mentions"],
+        "mention_terms": ["stg_tiktok__mention_terms"],
     }
     for node in nodes:
         if node["resource_type"] == "model" and node["fqn"][1] != "staging":
@@ -597,3 +602,98 @@ def test_mentions_reconcile_from_raw_with_ranks_and_first_and_last_seen(warehous
     per_day = warehouse.query("select max(n) from (select count(*) as n from marts.fct_tiktok_mention_daily group by "
                               "business_id, snapshot_date) as d")  # fmt: skip
     assert per_day == [(1000,)], "the most mentioned account's days hold the 1,000 the API lists"
+
+
+def _raw_term_lists(warehouse: Warehouse) -> dict[tuple[str, str, str, str], tuple[int, int, int]]:
+    """(account, day, term type, term) -> (rank, post count, views) of each account-day's newest complete fetch of
+    the mention terms: its two lists, whole, in the API's order."""
+    days: dict[tuple[str, str], dict] = {}
+    for fetch in raw_newest(warehouse, "mention_terms"):
+        lists: dict[str, list] = {"hashtag": [], "word": []}
+        for page in fetch["pages"]:
+            data = page["response"]["data"]
+            lists["hashtag"] += [(t["hashtag_name"], t["post_count"], t["views"]) for t in data.get("hashtags") or []]
+            lists["word"] += [(t["word"], t["post_count"], t["views"]) for t in data.get("words") or []]
+        days[(fetch["business_id"], fetch["partition_date"])] = lists  # a newer fetch replaces the day whole
+    return {
+        (business_id, day, kind, term): (rank, count, views)
+        for (business_id, day), lists in days.items()
+        for kind, terms in lists.items()
+        for rank, (term, count, views) in enumerate(terms, start=1)
+    }
+
+
+def test_mention_terms_reconcile_from_raw_and_count_the_days_mention_list(warehouse: Warehouse):
+    """Each account-day's newest terms fetch is the day's two lists (their order the rank) in staging and the mart;
+    each hashtag counts the posts of the same day's mention list whose caption carries it."""
+    expected = _raw_term_lists(warehouse)
+    assert {kind for _, _, kind, _ in expected} == {"hashtag", "word"}
+    for model in ("staging.stg_tiktok__mention_terms", "marts.fct_tiktok_mention_terms_daily"):
+        rows = warehouse.query(
+            "select business_id, cast(snapshot_date as text), term_type, term, term_rank, post_count, views "
+            f"from {model}"
+        )
+        assert {row[:4]: row[4:] for row in rows} == expected and len(rows) == len(expected), model
+    captions: dict[tuple[str, str], list[set[str]]] = defaultdict(list)
+    for business_id, day, caption in warehouse.query(
+        "select business_id, cast(snapshot_date as text), caption from marts.fct_tiktok_mention_daily"
+    ):
+        captions[(business_id, day)].append({t[1:] for t in caption.lower().split() if t.startswith("#")})
+    assert {(b, d) for b, d, _, _ in expected} == set(captions), "terms for every account-day with mentions"
+    for (business_id, day, kind, term), (_, post_count, _) in expected.items():
+        if kind == "hashtag":
+            assert post_count == sum(term in tags for tags in captions[(business_id, day)]), (business_id, day, term)
+    ranks = warehouse.query(
+        "select max(term_rank), count(*) from marts.fct_tiktok_mention_terms_daily group by business_id, "
+        "snapshot_date, term_type order by 1 desc limit 1"
+    )
+    assert ranks == [(10, 10)], "the busiest lists hold the 10 terms the API lists, ranked 1..10"
+
+
+def test_a_newer_terms_fetch_replaces_the_account_days_lists_whole(warehouse: Warehouse, tmp_path: Path):
+    """A re-fetch whose word list is shorter: the day's words are the new fetch's only (none of the older fetch's
+    survives), its hashtags come from the new fetch too, and every other account-day is untouched."""
+    stream = Path("raw") / "tiktok" / "mention_terms"
+    data_dir, copy, day = tmp_path / "data", tmp_path / "warehouse.duckdb", warehouse.days[-1]
+    shutil.copytree(warehouse.data_dir / stream, data_dir / stream)
+    shutil.copy(warehouse.path, copy)
+    query = "select * exclude (staged_at) from marts.fct_tiktok_mention_terms_daily order by all"
+    before = warehouse.query(query)
+    [(business_id,)] = warehouse.query(
+        "select business_id from marts.fct_tiktok_mention_terms_daily where snapshot_date = "
+        f"'{day}' and term_type = 'word' group by 1 order by count(*) desc, 1 limit 1"
+    )
+    older = landing.read_fetch(landing.list_fetches(data_dir, "mention_terms", day, business_id)[-1])
+    pages = []
+    for page in older["pages"]:
+        data = dict(page["response"]["data"])
+        if "words" in data:
+            data["words"] = data["words"][:3]
+            data["cursor"] = 3
+        body = json.dumps({**page["response"], "data": data})
+        pages.append(
+            Page(page["endpoint"], page["params"], 200, page["request_id"], None, page["fetched_at"], body, data)
+        )
+    kept = [word["word"] for page in pages for word in page.data.get("words") or []]
+    landed = datetime.fromisoformat(older["landed_at"]) + timedelta(hours=1)
+    meta = {"source": "simulator", "run_id": "refetch", "complete": True}
+    landing.write_fetch(data_dir, "mention_terms", day, business_id, meta, pages, fetch_id="refetch", landed_at=landed)
+    window = {"TIKTOK_DBT_MIN_DATE": day.isoformat(), "TIKTOK_DBT_MAX_DATE": str(day + timedelta(days=1))}
+    env = {"TIKTOK_DUCKDB_PATH": str(copy), "TIKTOK_DATA_DIR": str(data_dir), **window}
+    proc = _dbt(["build", "--select", "stg_tiktok__mention_terms fct_tiktok_mention_terms_daily"], tmp_path / "t", env)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    with duckdb.connect(str(copy), read_only=True) as con:
+        after = con.execute(query).fetchall()
+        for model in ("staging.stg_tiktok__mention_terms", "marts.fct_tiktok_mention_terms_daily"):
+            words = con.execute(
+                f"select term, term_rank, fetch_id from {model} where business_id = ? and snapshot_date = ? "
+                "and term_type = 'word' order by term_rank",
+                [business_id, day],
+            ).fetchall()
+            assert words == [(word, rank, "refetch") for rank, word in enumerate(kept, start=1)], model
+            fetches = con.execute(
+                f"select distinct fetch_id from {model} where business_id = ? and snapshot_date = ?", [business_id, day]
+            ).fetchall()
+            assert fetches == [("refetch",)], f"{model}: the lists of two fetches are never mixed"
+    untouched = [row for row in before if (row[0], row[1]) != (business_id, day)]
+    assert [row for row in after if (row[0], row[1]) != (business_id, day)] == untouched
