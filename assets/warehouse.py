@@ -97,6 +97,35 @@ _COMMENT_SCORES_DDL = (
 )
 
 
+CONFIG_SCHEMA = "tiktok_config"
+ACCOUNT_SETTINGS_TABLE = f"{CONFIG_SCHEMA}.account_settings"
+POST_LABELS_TABLE = f"{CONFIG_SCHEMA}.post_labels"
+"""The team's configuration files (tiktok_api/team_config.py: accounts.csv, labels.csv), as the step
+tiktok_team_config (assets/team_config.py) loads them: their valid lines, replaced whole on every load. dbt reads
+them as the source tiktok_config; its on-run-start hook (macros/team_config.sql) creates the same empty tables when
+the step never ran, so that dbt builds without them. A null time zone or category is "not configured"."""
+ACCOUNT_SETTINGS_COLUMNS = ("business_id", "time_zone", "business_category")
+POST_LABELS_COLUMNS = ("line_number", "match_kind", "match_value", "item_id", "hashtag", "caption_like", "label")
+TEAM_CONFIG_DDL = (
+    f"create schema if not exists {CONFIG_SCHEMA}",
+    f"""create table if not exists {ACCOUNT_SETTINGS_TABLE} (
+        business_id text not null,
+        time_zone text,
+        business_category text
+    )""",
+    f"""create table if not exists {POST_LABELS_TABLE} (
+        line_number integer not null,
+        match_kind text not null,
+        match_value text not null,
+        item_id text,
+        hashtag text,
+        caption_like text,
+        label text not null
+    )""",
+)
+"""The same statements as dbt_project/macros/team_config.sql (tests/assets/test_team_config.py compares them)."""
+
+
 class WarehouseConfigError(ValueError):
     """A warehouse setting is wrong; the message names the environment variable to change."""
 
@@ -332,6 +361,7 @@ class _Postgres:
             MARTS_SCHEMA,
             QUARANTINE_SCHEMA,
             ENRICHMENT_SCHEMA,
+            CONFIG_SCHEMA,
         )
         engine = sqlalchemy.create_engine(self.url)
         try:
@@ -481,6 +511,28 @@ class Warehouse(dg.ConfigurableResource):
         if frame.empty:
             return
         self._backend().replace_scores(frame.loc[:, list(COMMENT_SCORE_COLUMNS)])
+
+    def replace_team_config(self, accounts: list[Mapping[str, object]], labels: list[Mapping[str, object]]) -> None:
+        """Replace the rows of ACCOUNT_SETTINGS_TABLE and POST_LABELS_TABLE (their columns: ACCOUNT_SETTINGS_COLUMNS,
+        POST_LABELS_COLUMNS) by `accounts` and `labels`, in one transaction; the tables are created on first use."""
+        engine = sqlalchemy.create_engine(self._backend().writable_url())
+        try:
+            with engine.begin() as connection:
+                for statement in TEAM_CONFIG_DDL:
+                    connection.exec_driver_sql(statement)
+                for table, columns, rows in (
+                    (ACCOUNT_SETTINGS_TABLE, ACCOUNT_SETTINGS_COLUMNS, accounts),
+                    (POST_LABELS_TABLE, POST_LABELS_COLUMNS, labels),
+                ):
+                    connection.exec_driver_sql(f"delete from {table}")
+                    if rows:
+                        values = ", ".join(f":{column}" for column in columns)
+                        connection.execute(
+                            sqlalchemy.text(f"insert into {table} ({', '.join(columns)}) values ({values})"),
+                            [{column: row[column] for column in columns} for row in rows],
+                        )
+        finally:
+            engine.dispose()
 
     def validate_mart(self, dataset: str, partition: date, root: Path | None = None) -> SuiteResult:
         """Validate one partition of a mart's suite inside the warehouse (GX's SQL engine, on either warehouse)."""

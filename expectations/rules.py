@@ -52,6 +52,7 @@ PARTITION_FRESH_WITHIN_48H = "partition_fresh_within_48h"
 ALL_ACCOUNTS_FETCHED = "all_accounts_fetched"
 MENTIONS_AT_MOST_1000 = "mentions_at_most_1000"
 MENTION_WINDOW_WITHIN_90_DAYS = "mention_window_within_90_days"
+CONFIG_LINES_VALID = "config_lines_valid"
 
 RUNBOOK = "docs/runbook.md"
 # Failed checks whose rule has no section of its own (a check without rule metadata) point here.
@@ -364,6 +365,16 @@ RULES: dict[str, Rule] = dict(
             f"A mentioned post of day D was published before D - {contract.MENTION_MAX_WINDOW_DAYS - 1} or after D: "
             f"the list is of posts published in the {contract.MENTION_MAX_WINDOW_DAYS}-day window ending on D, so the "
             "API ignored the window asked for, or create_time is in another unit (milliseconds) or time zone.",
+        ),
+        _rule(
+            CONFIG_LINES_VALID,
+            "Every line of the team's configuration files can be read",
+            WARN,
+            _on(DAGSTER, "tiktok_account_settings", "tiktok_post_labels"),
+            "A line of accounts.csv or labels.csv under $TIKTOK_DATA_DIR cannot be read: not CSV or the wrong number "
+            "of columns, an unknown time zone or business category, a business_id configured twice, a post URL "
+            "without a post id, a malformed #hashtag or caption pattern, an empty label. The line is skipped and "
+            "named; every other line loads. Checked by the assets that load the files (assets/team_config.py).",
         ),
     ]
 )

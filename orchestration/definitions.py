@@ -10,6 +10,7 @@ from assets.publish import tiktok_marts_for_bi
 from assets.quality import quality_checks, raw_partitions_fresh
 from assets.raw import raw_assets
 from assets.report import tiktok_report
+from assets.team_config import tiktok_team_config
 from orchestration.resources import tiktok_source, warehouse
 from orchestration.schedules import (
     build_daily_schedule,
@@ -67,7 +68,14 @@ WAREHOUSE = warehouse()
 # docs/decisions.md ("One process per run").
 defs = dg.Definitions(
     executor=dg.in_process_executor,
-    assets=[*raw_assets, tiktok_comment_scores, tiktok_dbt_models, tiktok_marts_for_bi, tiktok_report],
+    assets=[
+        *raw_assets,
+        tiktok_comment_scores,
+        tiktok_team_config,
+        tiktok_dbt_models,
+        tiktok_marts_for_bi,
+        tiktok_report,
+    ],
     asset_checks=[*quality_checks, raw_partitions_fresh],
     jobs=[raw_ingestion_job, dbt_job, daily_job, freshness_job, full_check_job],
     schedules=[

@@ -288,3 +288,34 @@ PAGING_MARGIN_PAGES = 10  # pages on top of max_records / max_count
 PAGING_MAX_IDLE_PAGES = 3  # pages in a row with has_more=true that bring no new record (empty, or only repeats)
 # Id fields: 19-digit ids that must stay decimal text (a JSON number is turned into its exact digits).
 ID_FIELDS = ("item_id", "comment_id", "video_id", "parent_comment_id", "business_id", "open_id")
+
+# Business categories (an account's category in accounts.csv, tiktok_api/team_config.py; the benchmark endpoint's
+# business_category). TikTok publishes about 25 categories; their exact API names are unconfirmed, so this is this
+# project's documented working list (snake_case), to be corrected against the real answers. "other" is the catch-all.
+BUSINESS_CATEGORIES = (
+    "apparel",
+    "art_and_crafts",
+    "automotive",
+    "baby_and_kids",
+    "beauty",
+    "business_services",
+    "education",
+    "electronics",
+    "entertainment",
+    "finance",
+    "food_and_beverage",
+    "gaming",
+    "health_and_wellness",
+    "home_and_garden",
+    "news_and_media",
+    "nonprofit",
+    "personal_blog",
+    "pets",
+    "real_estate",
+    "restaurants",
+    "retail",
+    "software_and_apps",
+    "sports_and_fitness",
+    "travel",
+    "other",
+)

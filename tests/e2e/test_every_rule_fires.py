@@ -1,7 +1,8 @@
 """Every rule of the rule book fires end to end, alone, on both warehouses.
 
 For each rule of expectations/rules.py, a day runs through the real `tiktok_daily` job against a simulator that
-serves `break=<rule_id>` (tiktok_api/simulator/breakage.py), and then:
+serves `break=<rule_id>` (tiktok_api/simulator/breakage.py; a rule on the team's configuration files is broken by
+a line the test writes into the file instead), and then:
 
 - exactly one check fails, the one FIRES names: the registry's implementation of the rule on that asset (a GX or
   Dagster check named after the rule, or the dbt data test `<rule_id>__<model>` with the rule id in its
@@ -60,6 +61,9 @@ class Case:
     earlier_days: tuple[date, ...] = ()  # run first, clean (nothing may fail), in the same instance and warehouse
     earlier_assets: tuple[str, ...] = ()  # what the earlier days need: the stream of the rule and its staging
     quarantined: int | None = None  # the index of the one account an ERROR rule on raw data quarantines
+    # a rule on the team's configuration files has no simulator switch: its break is a line of a file (name, text)
+    # the test writes into the data folder
+    config_files: tuple[tuple[str, str], ...] = ()
 
 
 FIRES: dict[str, Case] = {
@@ -98,11 +102,16 @@ FIRES: dict[str, Case] = {
     # the brand mentions' WARN rules (dbt, on the mart): the first demo account is mentioned over 1,000 times
     R.MENTIONS_AT_MOST_1000: Case("fct_tiktok_mention_daily"),
     R.MENTION_WINDOW_WITHIN_90_DAYS: Case("fct_tiktok_mention_daily"),
+    # the team's configuration files: a caption pattern of wildcards alone is skipped and named
+    R.CONFIG_LINES_VALID: Case("tiktok_post_labels", config_files=(("labels.csv", "match,label\n*,everything\n"),)),
 }
 
 
 def test_every_rule_has_a_switch_and_is_proven_to_fire():
-    assert sorted(BREAKABLE_RULES) == sorted(RULES), "a rule without a break= switch, or a switch without a rule"
+    by_config_file = {rule_id for rule_id, case in FIRES.items() if case.config_files}
+    assert sorted([*BREAKABLE_RULES, *by_config_file]) == sorted(RULES), (
+        "a rule without a break= switch (or a config-file line), or a switch without a rule"
+    )
     assert sorted(FIRES) == sorted(RULES), "a rule test_the_rule_fires_alone does not run"
     for rule_id, case in FIRES.items():
         assert case.fails_on in RULES[rule_id].checks, f"{rule_id} is not checked on {case.fails_on}"
@@ -157,7 +166,9 @@ def _run_freshness(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
 @pytest.mark.parametrize("rule_id", sorted(RULES))
 def test_the_rule_fires_alone_end_to_end(rule_id: str, warehouse: str, tmp_path: Path):
     rule, case = RULES[rule_id], FIRES[rule_id]
-    faults = f"break={rule_id}"
+    faults = f"break={rule_id}" if rule_id in BREAKABLE_RULES else ""
+    for name, text in case.config_files:
+        (tmp_path / name).write_text(text)
     instance = dg.DagsterInstance.ephemeral()
     for day in case.earlier_days:
         earlier, _ = run_daily(
