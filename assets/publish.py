@@ -14,8 +14,10 @@ from assets.warehouse import WAREHOUSE_POOL, Warehouse
 MART_KEYS = [
     "dim_tiktok_accounts",
     "fct_tiktok_account_daily",
+    "fct_tiktok_account_profile_daily",
     "dim_tiktok_videos",
     "fct_tiktok_video_daily",
+    "fct_tiktok_social_media_rollup",
     "fct_tiktok_account_audience",
     "fct_tiktok_audience_activity_hourly",
     "fct_tiktok_video_audience",

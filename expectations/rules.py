@@ -146,6 +146,8 @@ _MENTION_TERM_MARTS = ("fct_tiktok_mention_terms_daily",)
 
 # The comment sentiment summaries (issue 17): keys, counts and shares.
 _SENTIMENT_MARTS = ("fct_tiktok_post_sentiment_daily", "fct_tiktok_account_sentiment_daily")
+# The profile history and the cross-platform rollup (issue 18): keys and counts.
+_PROFILE_AND_ROLLUP_MARTS = ("fct_tiktok_account_profile_daily", "fct_tiktok_social_media_rollup")
 
 
 # Where the audience-share sums are checked: on the raw answers, so that one account's bad breakdowns are
@@ -246,6 +248,7 @@ RULES: dict[str, Rule] = dict(
                     *_MENTION_MARTS,
                     *_MENTION_TERM_MARTS,
                     *_SENTIMENT_MARTS,
+                    *_PROFILE_AND_ROLLUP_MARTS,
                 ),
             },
             "A count (views, likes, comments, shares, followers, clicks, watch time) is below 0: a parsing error, "
@@ -273,6 +276,7 @@ RULES: dict[str, Rule] = dict(
                     *_MENTION_MARTS,
                     *_MENTION_TERM_MARTS,
                     *_SENTIMENT_MARTS,
+                    *_PROFILE_AND_ROLLUP_MARTS,
                 ),
             },
             "A key or identifying column is null, or a key (account-day, post in a fetch, video-day, comment, "

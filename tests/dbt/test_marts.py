@@ -47,6 +47,8 @@ MARTS = {
     "fct_tiktok_response_times_daily",
     "fct_tiktok_mention_daily",
     "fct_tiktok_mention_terms_daily",
+    "fct_tiktok_account_profile_daily",
+    "fct_tiktok_social_media_rollup",
 }
 
 
@@ -697,3 +699,104 @@ def test_a_newer_terms_fetch_replaces_the_account_days_lists_whole(warehouse: Wa
             assert fetches == [("refetch",)], f"{model}: the lists of two fetches are never mixed"
     untouched = [row for row in before if (row[0], row[1]) != (business_id, day)]
     assert [row for row in after if (row[0], row[1]) != (business_id, day)] == untouched
+
+
+def test_the_profile_history_holds_each_days_profile_from_raw(warehouse: Warehouse):
+    """One row per account and day with the profile of the day's newest fetch; the simulator renames no account, so
+    after each account's first day (no previous snapshot: unknown) every change flag is false."""
+    fields = ("username", "display_name", "bio_description", "followers_count", "following_count", "total_likes",
+              "videos_count")  # fmt: skip
+    newest = {}
+    for fetch in raw_newest(warehouse, "account"):
+        data = fetch["pages"][0]["response"]["data"]
+        newest[(fetch["business_id"], fetch["partition_date"])] = tuple(data.get(f) for f in fields)
+    rows = warehouse.query(
+        f"select business_id, cast(snapshot_date as text), {', '.join(fields)}, cast(previous_snapshot_date as text), "
+        "is_username_changed, is_display_name_changed, is_bio_changed from marts.fct_tiktok_account_profile_daily"
+    )
+    assert {(r[0], r[1]): r[2:9] for r in rows} == newest and len(rows) == len(newest)
+    first_days = {}
+    for business_id, day in sorted(newest):
+        first_days.setdefault(business_id, day)
+    for row in rows:
+        business_id, day, previous, flags = row[0], row[1], row[9], list(row[10:])
+        if day == first_days[business_id]:
+            assert previous is None and flags == [None, None, None]
+        else:
+            assert previous == (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+            assert flags == [False, False, False]
+
+
+def test_the_social_media_rollup_is_each_post_in_the_packages_shape(warehouse: Warehouse):
+    """One row per post of dim_tiktok_videos with Fivetran's column names and types; clicks sum the newest
+    snapshot's five click counters from raw, null (not 0) exactly for the Personal account's posts."""
+    types = warehouse.query(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = 'fct_tiktok_social_media_rollup' order by ordinal_position"
+    )
+    assert types == [
+        ("created_timestamp", "TIMESTAMP"), ("post_id", "VARCHAR"), ("post_message", "VARCHAR"),
+        ("page_id", "VARCHAR"), ("page_name", "VARCHAR"), ("post_url", "VARCHAR"), ("platform", "VARCHAR"),
+        ("clicks", "BIGINT"), ("impressions", "BIGINT"), ("likes", "BIGINT"), ("shares", "BIGINT"),
+        ("comments", "BIGINT"), ("staged_at", "TIMESTAMP WITH TIME ZONE"),
+    ]  # fmt: skip
+    clicks = ("website_clicks", "phone_number_clicks", "email_clicks", "address_clicks", "app_download_clicks")
+    newest: dict[str, dict] = {}
+    for fetch in raw_newest(warehouse, "videos"):  # newest last, and later days after earlier ones
+        for page in fetch["pages"]:
+            for video in page["response"]["data"]["videos"]:
+                key = video["item_id"]
+                if key not in newest or fetch["partition_date"] >= newest[key]["day"]:
+                    newest[key] = {"day": fetch["partition_date"], "video": video}
+    expected_clicks = {}
+    for item_id, snapshot in newest.items():
+        reported = [snapshot["video"].get(f) for f in clicks if snapshot["video"].get(f) is not None]
+        expected_clicks[item_id] = sum(reported) if reported else None
+    rows = warehouse.query(
+        "select r.post_id, r.clicks, a.account_type, "
+        "r.created_timestamp = timezone('UTC', v.published_at) and r.post_message is not distinct from v.caption "
+        "and r.page_id = v.business_id and r.page_name = a.display_name and r.post_url = v.share_url "
+        "and r.platform = 'tiktok' and r.impressions = v.video_views and r.likes = v.likes and r.shares = v.shares "
+        "and r.comments = v.comments "
+        "from marts.fct_tiktok_social_media_rollup as r "
+        "join marts.dim_tiktok_videos as v on v.item_id = r.post_id "
+        "join marts.dim_tiktok_accounts as a on a.business_id = v.business_id"
+    )
+    [(posts,)] = warehouse.query("select count(*) from marts.dim_tiktok_videos")
+    assert len(rows) == posts == len(newest) > 0
+    assert all(same for *_, same in rows), "every column maps from its source"
+    assert {post_id: c for post_id, c, _, _ in rows} == expected_clicks
+    assert {c is None for _, c, account_type, _ in rows if account_type == "personal"} == {True}
+    assert {c is None for _, c, account_type, _ in rows if account_type == "business"} == {False}
+
+
+def test_posts_are_read_at_day_1_and_day_7_and_the_slots_count_them(warehouse: Warehouse):
+    """Each post's day-N figures are its snapshot of the first day ending at or after published_at + N days (the day
+    of the instant before that moment), or null with a reason when that one day has no snapshot; the slot marts count
+    the same posts, and 10 days give every account a reason instead of a recommended slot (thin data)."""
+    posts = warehouse.query(
+        "select item_id, epoch(published_at), day_1_snapshot_date, day_1_video_views, day_1_null_reason, "
+        "day_7_snapshot_date, day_7_video_views, day_7_null_reason from marts.fct_tiktok_post_timing"
+    )
+    snapshots = warehouse.query("select item_id, snapshot_date, video_views from marts.fct_tiktok_video_daily")
+    views = {(item_id, day): count for item_id, day, count in snapshots}
+    videos = warehouse.query("select item_id from marts.dim_tiktok_videos")
+    assert sorted(p[0] for p in posts) == sorted(item_id for (item_id,) in videos)
+    measured = {1: 0, 7: 0}
+    for item_id, published, *figures in posts:
+        for n, (day, day_views, reason) in ((1, figures[0:3]), (7, figures[3:6])):
+            assert day == date(1970, 1, 1) + timedelta(days=(published + n * 86400 - 1e-6) // 86400), (item_id, n)
+            assert day_views == views.get((item_id, day)) and (reason is None) == ((item_id, day) in views)
+            measured[n] += day_views is not None
+    assert measured[1] > 0 and measured[7] > 0, "ten days measure some posts at day 1 and at day 7"
+    [(slot_posts, slot_measured)] = warehouse.query(
+        "select sum(posts), sum(posts_measured_day_7) from marts.fct_tiktok_posting_performance "
+        "where time_basis = 'utc'"
+    )
+    assert slot_posts == len(posts) and slot_measured == measured[7]
+    slots = warehouse.query(
+        "select business_id, slot, no_recommendation_reason from marts.fct_tiktok_recommended_slots"
+    )
+    accounts = warehouse.query("select business_id from marts.dim_tiktok_accounts")
+    assert sorted(b for b, *_ in slots) == sorted(b for (b,) in accounts), "one row per account (and clock)"
+    assert {(slot, reason is not None) for _, slot, reason in slots} == {("none", True)}

@@ -12,7 +12,7 @@ import os
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -22,6 +22,7 @@ import pytest
 from assets.dbt import DBT_EXECUTABLE, dbt_project
 from tests.dbt.conftest import build_dbt, fetch_time, land, restored_environment
 from tests.dbt.test_marts import MARTS as ALL_MARTS
+from tests.docs_blocks import tagged
 from tests.postgres_server import PostgresServer, warehouse_env
 from tiktok_api import landing
 from tiktok_api.simulator import Simulator, SimulatorServer
@@ -174,3 +175,65 @@ def test_dbt_unit_tests_pass_on_postgres(warehouses: Warehouses, tmp_path: Path)
         warehouses.use("duckdb")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "Registered adapter: postgres" in proc.stdout and "PASS=" in proc.stdout
+
+
+# The post-level rollup of Fivetran's social_media_reporting package as it lands: union_relations' bookkeeping
+# column first, the first platform's column order (Facebook: page_id left as a number), UTC timestamps without a
+# zone, bigint sums.
+FIVETRAN_ROLLUP_SCHEMA = "social_media_reporting_rollup"
+FIVETRAN_ROLLUP = f"""
+create table {FIVETRAN_ROLLUP_SCHEMA}.social_media_reporting__rollup_report (
+    _dbt_source_relation text, created_timestamp timestamp, post_id text, post_message text, post_url text,
+    page_id bigint, page_name text, source_relation text, platform text, clicks bigint, impressions bigint,
+    likes bigint, comments bigint, shares bigint
+);
+insert into {FIVETRAN_ROLLUP_SCHEMA}.social_media_reporting__rollup_report values
+    ('facebook_posts', timestamp '2026-11-13 10:00:00', '1234_5678', 'Our new roast', 'https://facebook.com/1234_5678',
+     1234, 'Acme Coffee', '', 'facebook', 4, 900, 40, 3, 2),
+    ('twitter_posts', timestamp '2026-11-12 09:30:00', '1590000000000000001', 'Roasting today',
+     'https://x.com/acme/status/1590000000000000001', 77, 'Acme', '', 'twitter', 0, 300, 9, 1, 1);
+"""
+
+
+def test_the_bi_guides_cross_platform_union_runs_on_both_warehouses(warehouses: Warehouses, tmp_path: Path):
+    """docs/bi.md's union of the package's rollup and fct_tiktok_social_media_rollup runs on DuckDB and PostgreSQL
+    beside a rollup shaped as the package writes it: every TikTok post and every other platform's post, in one
+    time order, TikTok's missing clicks still null."""
+    block = tagged("docs/bi.md", "by tests/dbt/test_postgres_marts.py", "social_media_reporting__rollup_report")
+    union = block.text.replace("<rollup_schema>", FIVETRAN_ROLLUP_SCHEMA)
+    columns = "created_timestamp, post_id, post_message, page_id, page_name, post_url, platform, clicks, " + (
+        "impressions, likes, shares, comments"
+    )
+    tiktok = f"select {columns} from marts.fct_tiktok_social_media_rollup"
+    others = [
+        (datetime(2026, 11, 13, 10), "1234_5678", "Our new roast", "1234", "Acme Coffee",
+         "https://facebook.com/1234_5678", "facebook", 4, 900, 40, 2, 3),
+        (datetime(2026, 11, 12, 9, 30), "1590000000000000001", "Roasting today", "77", "Acme",
+         "https://x.com/acme/status/1590000000000000001", "twitter", 0, 300, 9, 1, 1),
+    ]  # fmt: skip
+
+    copy = tmp_path / "warehouse.duckdb"  # the module's warehouse stays as built
+    copy.write_bytes(warehouses.duckdb_path.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute("set timezone = 'UTC'")
+        con.execute(f"create schema {FIVETRAN_ROLLUP_SCHEMA}")
+        con.execute(FIVETRAN_ROLLUP)
+        on_duckdb = (con.execute(union).fetchall(), con.execute(tiktok).fetchall())
+    connection = psycopg2.connect(**warehouses.connect_args, options="-c timezone=UTC")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"create schema {FIVETRAN_ROLLUP_SCHEMA}")
+            cursor.execute(FIVETRAN_ROLLUP)
+            cursor.execute(union)
+            unioned = cursor.fetchall()
+            cursor.execute(tiktok)
+            on_postgres = (unioned, cursor.fetchall())
+    finally:
+        connection.rollback()  # the module's database stays as built
+        connection.close()
+
+    for where, (rows, tiktok_rows) in (("DuckDB", on_duckdb), ("PostgreSQL", on_postgres)):
+        assert tiktok_rows and any(r[7] is None for r in tiktok_rows), f"{where}: a Personal account's posts"
+        assert Counter(rows) == Counter(tiktok_rows) + Counter(others), where
+        times = [r[0] for r in rows]
+        assert times == sorted(times, reverse=True) and all(isinstance(t, datetime) and t.tzinfo is None for t in times)
