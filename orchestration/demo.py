@@ -106,7 +106,7 @@ def print_headlines(warehouse: Warehouse) -> None:
         for row in warehouse.read_marts({"headlines": HEADLINE_SQL})["headlines"].itertuples(index=False):
             print(headline(*row))
     if set(counts) >= COMMUNITY_MARTS:
-        print("\nCommunity (mentions: the latest list; negative: of the last 7 days' scored comments):")
+        print("\nCommunity (mentions, top hashtag: the latest lists; negative: of the last 7 days' scored comments):")
         for row in warehouse.read_marts({"community": COMMUNITY_SQL})["community"].itertuples(index=False):
             print(community_line(*row))
 
@@ -147,7 +147,12 @@ def headline(username: str, followers: object, net: object, views: object, engag
 
 
 def community_line(
-    username: str, mentions: object, negative_share: object, waiting: object, oldest_hours: object
+    username: str,
+    mentions: object,
+    negative_share: object,
+    waiting: object,
+    oldest_hours: object,
+    top_hashtag: object = None,
 ) -> str:
     """One account's community figures; NULL reads "no data" (mentions without the approval, no scored comment)."""
 
@@ -155,19 +160,31 @@ def community_line(
         return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
 
     oldest = "" if not waiting else f", the oldest for {shown(oldest_hours, '.0f')} h"
+    tag = "" if top_hashtag is None or bool(pd.isna(top_hashtag)) else f"#{top_hashtag}"
     return (
-        f"  @{username:<14} {shown(mentions, '>5.0f')} mentions  {shown(negative_share, '>6.1%')} negative  "
+        f"  @{username:<14} {shown(mentions, '>5.0f')} mentions {tag:<16} {shown(negative_share, '>6.1%')} negative  "
         f"{shown(waiting, '>4.0f')} comments waiting for a reply{oldest}"
     )
 
 
-COMMUNITY_MARTS = {"fct_tiktok_mention_daily", "fct_tiktok_account_sentiment_daily", "fct_tiktok_reply_queue"}
+COMMUNITY_MARTS = {
+    "fct_tiktok_mention_daily",
+    "fct_tiktok_mention_terms_daily",
+    "fct_tiktok_account_sentiment_daily",
+    "fct_tiktok_reply_queue",
+}
 COMMUNITY_SQL = """
     with mentions as (
         select business_id, count(*) as mentions
         from marts.fct_tiktok_mention_daily
         where snapshot_date = (select max(snapshot_date) from marts.fct_tiktok_mention_daily)
         group by 1
+    ),
+    top_hashtags as (
+        select business_id, term as top_hashtag
+        from marts.fct_tiktok_mention_terms_daily
+        where term_type = 'hashtag' and term_rank = 1
+            and snapshot_date = (select max(snapshot_date) from marts.fct_tiktok_mention_terms_daily)
     ),
     sentiment as (
         select business_id, 1.0 * sum(negative_comments) / nullif(sum(comments_scored), 0) as negative_share
@@ -180,9 +197,10 @@ COMMUNITY_SQL = """
         from marts.fct_tiktok_reply_queue
         group by 1
     )
-    select a.username, m.mentions, s.negative_share, coalesce(q.waiting, 0) as waiting, q.oldest_hours
+    select a.username, m.mentions, s.negative_share, coalesce(q.waiting, 0) as waiting, q.oldest_hours, t.top_hashtag
     from marts.dim_tiktok_accounts as a
     left join mentions as m using (business_id)
+    left join top_hashtags as t using (business_id)
     left join sentiment as s using (business_id)
     left join queue as q using (business_id)
     order by a.username

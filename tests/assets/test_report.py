@@ -184,6 +184,8 @@ def test_the_demo_community_line_shows_missing_mentions_and_sentiment_as_no_data
     assert "oldest" not in line, "no oldest comment in an empty queue"
     line = community_line("acme", 42, 0.125, 3, 49.6)
     assert "42 mentions" in line and "12.5% negative" in line and "the oldest for 50 h" in line
+    tagged = community_line("acme", 42, 0.125, 3, 49.6, "fyp")
+    assert "42 mentions #fyp " in tagged and len(tagged) == len(line), "the day's top hashtag, in a column of its own"
 
 
 def test_an_impossible_day_is_left_out_not_a_crash():
