@@ -14,7 +14,7 @@ from tiktok_api.lineage import COMMAND, PAGE, field_problem, main, problems, rea
 
 def test_every_mart_column_names_its_api_field_or_how_it_is_made():
     columns, found = read_columns()
-    assert len({c.model for c in columns}) >= 17 and len(columns) > 300, "the marts' ymls are read"
+    assert len({c.model for c in columns}) >= 17 and len(columns) > 250, "the marts' ymls are read"
     found += problems(columns)
     assert found == [], "\n".join(found)
 
