@@ -18,6 +18,7 @@ MENTION_PREFIX = "/business/mention/"  # brand mentions: a separately approved p
 MENTION_VIDEO_LIST = MENTION_PREFIX + "video/list/"
 MENTION_TOP_HASHTAG_LIST = MENTION_PREFIX + "top_hashtag/list/"
 MENTION_TOP_WORD_LIST = MENTION_PREFIX + "top_word/list/"
+BENCHMARK = "/business/benchmark/"  # industry benchmarks: a business category's averages
 TOKEN = "/tt_user/oauth2/token/"
 REFRESH_TOKEN = "/tt_user/oauth2/refresh_token/"
 DATA_ENDPOINTS = (
@@ -28,6 +29,7 @@ DATA_ENDPOINTS = (
     MENTION_VIDEO_LIST,
     MENTION_TOP_HASHTAG_LIST,
     MENTION_TOP_WORD_LIST,
+    BENCHMARK,
 )
 TOKEN_ENDPOINTS = (TOKEN, REFRESH_TOKEN)
 
@@ -319,3 +321,26 @@ BUSINESS_CATEGORIES = (
     "travel",
     "other",
 )
+
+# /business/benchmark/ (industry benchmarks): the averages of TikTok Business accounts in one business category.
+# The path and parameter names are unconfirmed; the working assumption is `business_id` (the token's account, as on
+# every data call) and `business_category` (one of BUSINESS_CATEGORIES; a category TikTok does not know is a 40002
+# whose message names the parameter). Reading the scope user.insights (unconfirmed: an analytics product). The
+# answer is one object, no paging: the averages of the BENCHMARK_WINDOW_DAYS days ending on `date`, the newest day
+# TikTok has published (24-48 h after it ends, like account metrics); there is no parameter to ask for another day,
+# so a past day's averages cannot be fetched later. The field names are this project's plain reading:
+BENCHMARK_WINDOW_DAYS = 30
+BENCHMARK_SCOPE = "user.insights"
+BENCHMARK_METRICS = (
+    "average_likes_per_video",  # lifetime likes of a video posted in the window, averaged over those videos
+    "average_comments_per_video",
+    "average_shares_per_video",
+    "average_videos_posted_30d",  # videos an account posted in the window
+    "average_followers",  # an account's followers at the end of `date`
+    "average_follower_growth_rate_30d",  # an account's net follower change over the window / its followers before
+    "average_engagement_rate",  # (likes + comments + shares) / video views over the window, 0-1
+    "average_video_views_30d",  # an account's video views over the window
+)
+BENCHMARK_FIELDS = ("business_category", "date", *BENCHMARK_METRICS)
+# A 40002 about business_category: the category is unknown to TikTok (matched on this word in the message).
+BENCHMARK_CATEGORY_PARAMETER = "business_category"

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tiktok_api import contract, landing
-from tiktok_api.client import FetchResult, Page, TikTokClient, id_text, mentions_not_approved
+from tiktok_api.client import FetchResult, Page, TikTokClient, id_text, mentions_not_approved, unknown_category
 from tiktok_api.days import (
     ACCOUNT_REVISION_DAYS,
     PUBLISHED_FOR_CERTAIN,
@@ -26,6 +27,9 @@ from tiktok_api.days import (
 )
 from tiktok_api.errors import TikTokError
 from tiktok_api.files import locked_json
+
+if TYPE_CHECKING:
+    from tiktok_api.team_config import ConfiguredCategory, TeamConfig
 
 # A post's lifetime metrics freeze 365 days after publishing; a snapshot taken once the publication lag has
 # passed on top of that is final.
@@ -195,6 +199,8 @@ class RawFetcher:
         self.source = source  # "simulator" or "tiktok"
         self.run_id = run_id
         self.api_now = api_now  # the API's clock: the simulator's when it is the source
+        self._team_config: TeamConfig | None = None  # accounts.csv, read at the first benchmark fetch
+        self._config_lock = threading.Lock()
 
     def _state_path(self, stream: str, business_id: str) -> Path:
         return self.data_dir / "state" / "tiktok" / stream / f"{business_id}.json"
@@ -438,6 +444,60 @@ class RawFetcher:
             outcome.skipped = terms.skipped
         return outcome
 
+    # --- /business/benchmark/ (industry benchmarks: the averages of the account's business category)
+    def fetch_benchmarks(self, business_id: str, partition: date) -> StreamOutcome:
+        """The averages of the account's business category, as accounts.csv under the data folder configures it
+        (read once per fetcher, that is per run), as TikTok publishes them now: one fetch an account-day. An account
+        without a category is skipped with the reason, never failed. A category TikTok does not know (a 40002 about
+        business_category) fails this account only, naming the category and its line of accounts.csv. The API
+        answers with the newest published day's averages only, so a past partition is skipped, as a snapshot is."""
+        outcome = StreamOutcome(business_id, "benchmarks")
+        found = self.configured_category(business_id)
+        category, line = found.business_category, found.line
+        if category is None:
+            outcome.skipped = (
+                f"{BENCHMARKS}: no business category is configured for this account ({found.missing_reason}); give "
+                "it one in accounts.csv under $TIKTOK_DATA_DIR to compare it with its category's averages (README, "
+                "Team configuration files)"
+            )
+            return outcome
+        now = self.api_now()
+        if not snapshot_allowed(partition, now.date()):
+            outcome.skipped = (
+                f"{BENCHMARKS}: {partition} is more than {SNAPSHOT_DAYS} days before {now.date()}; the API answers "
+                "with the newest published day's averages only, so a past day's cannot be fetched now"
+            )
+            return outcome
+        extra = {"business_category": category, "config_line": line}
+        try:
+            result = self.client.get_benchmark(business_id, category)
+        except TikTokError as error:
+            failed = self._failed(outcome, partition, error, extra)
+            if unknown_category(error):
+                failed.error = (
+                    f"{BENCHMARKS}: TikTok does not know the business category {category!r} ({line}): {error}. "
+                    "Correct the account's category there; if the category is right, TikTok names it differently "
+                    "from this project's working list (tiktok_api/contract.py, BUSINESS_CATEGORIES)"
+                )
+            return failed
+        outcome.add(result)
+        data = result.records[0] if result.records else {}
+        outcome.records = len(result.records)
+        outcome.details = {"business_category": category, "benchmark_date": data.get("date")}
+        self._land(outcome, partition, result.pages, True, extra)
+        return outcome
+
+    def configured_category(self, business_id: str) -> ConfiguredCategory:
+        """The account's business category in the data folder's accounts.csv (tiktok_api/team_config.py), the file
+        as it was at this fetcher's first call: one run reads one version of it."""
+        # imported here: team_config reads post URLs with this module's parse_video_url
+        from tiktok_api import team_config
+
+        with self._config_lock:
+            if self._team_config is None:
+                self._team_config = team_config.read_team_config(self.data_dir)
+        return team_config.configured_category(self._team_config, business_id)
+
     def _remember_comment_counts(self, state_path: Path, done: dict[str, int]) -> None:
         with locked_json(state_path) as state:
             state.setdefault("comment_counts", {}).update(done)
@@ -486,6 +546,7 @@ def _count(value: Any) -> int:
 
 
 MENTION_TERMS = "brand mention hashtags and words"
+BENCHMARKS = "industry benchmarks"
 
 
 def _not_approved(outcome: StreamOutcome, what: str, error: TikTokError) -> StreamOutcome:

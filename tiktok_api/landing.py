@@ -25,7 +25,7 @@ from typing import Any
 from tiktok_api.client import Page
 from tiktok_api.files import atomic_write_text
 
-STREAMS = ("account", "videos", "comments", "mentions", "mention_terms")
+STREAMS = ("account", "videos", "comments", "mentions", "mention_terms", "benchmarks")
 RAW_PATH = "raw/tiktok"
 DATE_KEY = "date"
 ACCOUNT_KEY = "account"

@@ -139,6 +139,20 @@ RECORDS: dict[str, list[tuple[str, str]]] = {
     "mention_terms": [("hashtags", "list:mention_hashtag"), ("words", "list:mention_word"), ("cursor", "bigint")],
     "mention_hashtag": [("hashtag_name", "text"), ("post_count", "bigint"), ("views", "bigint")],
     "mention_word": [("word", "text"), ("post_count", "bigint"), ("views", "bigint")],
+    # /business/benchmark/ data (the stream benchmarks): one object, a business category's averages over the 30 days
+    # ending on `date`
+    "benchmarks": [
+        ("business_category", "text"),
+        ("date", "date"),
+        ("average_likes_per_video", "double"),
+        ("average_comments_per_video", "double"),
+        ("average_shares_per_video", "double"),
+        ("average_videos_posted_30d", "double"),
+        ("average_followers", "double"),
+        ("average_follower_growth_rate_30d", "double"),
+        ("average_engagement_rate", "double"),
+        ("average_video_views_30d", "double"),
+    ],
 }
 
 # The fields a record cannot be without (its key): a record lacking one can be no row of any model, so the client
@@ -151,6 +165,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "mention": ("item_id",),
     "mention_hashtag": ("hashtag_name",),
     "mention_word": ("word",),
+    "benchmarks": ("business_category", "date"),
 }
 
 # The fetch header of a landing file, as DuckDB reads it (see tiktok_api.landing.write_fetch).

@@ -278,3 +278,43 @@ def read_team_config(folder: Path) -> TeamConfig:
         problems=[*accounts.problems, *labels.problems],
         files={ACCOUNTS_FILE: accounts_path.exists(), LABELS_FILE: labels_path.exists()},
     )
+
+
+# ---------------------------------------------------------------- the benchmark fetch's categories
+
+
+@dataclass(frozen=True)
+class ConfiguredCategory:
+    """An account's business category as accounts.csv configures it, for the benchmark fetch (raw_tiktok_benchmarks):
+    the category and the line that sets it, or None and why there is none."""
+
+    business_category: str | None
+    line: str | None  # "accounts.csv line 3": the line that configures the account, when one does
+    missing_reason: str | None = None  # why no category is configured; None when one is
+
+
+def _first_field(text: str) -> str | None:
+    try:
+        return next(csv.reader([text]), [None])[0]
+    except csv.Error:
+        return None
+
+
+def configured_category(config: TeamConfig, business_id: str) -> ConfiguredCategory:
+    """The business category accounts.csv configures for `business_id`, or the reason it configures none: no file, no
+    line for the account, an empty category, or a line that was skipped (its reason, as config_lines_valid names it)."""
+    setting = next((row for row in config.accounts if row.business_id == business_id), None)
+    if setting is not None:
+        where = f"{ACCOUNTS_FILE} line {setting.line}"
+        if setting.business_category is None:
+            return ConfiguredCategory(None, where, f"{where} leaves business_category empty")
+        return ConfiguredCategory(setting.business_category, where)
+    bad = next(
+        (p for p in config.problems if p.file == ACCOUNTS_FILE and (_first_field(p.text) or "").strip() == business_id),
+        None,
+    )
+    if bad is not None:
+        return ConfiguredCategory(None, f"{ACCOUNTS_FILE} line {bad.line}", f"{bad} (the line was skipped)")
+    if not config.files.get(ACCOUNTS_FILE):
+        return ConfiguredCategory(None, None, f"there is no {ACCOUNTS_FILE} under $TIKTOK_DATA_DIR")
+    return ConfiguredCategory(None, None, f"{ACCOUNTS_FILE} has no line for this account")

@@ -158,6 +158,18 @@
             ('post_count', 'bigint'),
             ('views', 'bigint'),
         ],
+        'benchmarks': [
+            ('business_category', 'text'),
+            ('date', 'date'),
+            ('average_likes_per_video', 'double'),
+            ('average_comments_per_video', 'double'),
+            ('average_shares_per_video', 'double'),
+            ('average_videos_posted_30d', 'double'),
+            ('average_followers', 'double'),
+            ('average_follower_growth_rate_30d', 'double'),
+            ('average_engagement_rate', 'double'),
+            ('average_video_views_30d', 'double'),
+        ],
     }) }}
 {%- endmacro %}
 

@@ -127,6 +127,10 @@ def without(mapping: dict, keys: set[str]) -> dict:
 
 
 def test_the_pages_are_what_the_real_fetcher_lands_over_loopback_http(tmp_path: Path):
+    for root in (tmp_path / "offline", tmp_path / "live"):  # the benchmarks need each account's business category
+        root.mkdir()
+        lines = "".join(f"{account.business_id},,beauty\n" for account in simulator().world.accounts)
+        (root / "accounts.csv").write_text(lines)
     land_days(simulator(), tmp_path / "offline", DAYS, streams=landing.STREAMS)  # mentions too, as a live run
     land_over_loopback(tmp_path / "live")
     offline, live = fetches(tmp_path / "offline"), fetches(tmp_path / "live")

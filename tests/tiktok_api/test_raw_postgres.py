@@ -59,6 +59,9 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Landed]:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("TIKTOK_DATA_DIR", str(root))
             accounts = [a.business_id for a in server.simulator.world.accounts][1:]  # the first has ~10 MB of comments
+            # every account with a business category, so that the benchmarks stream lands too
+            lines = "".join(f"{business_id},,travel\n" for business_id in accounts)
+            (root / "accounts.csv").write_text("business_id,time_zone,business_category\n" + lines)
             for business_id in accounts:
                 for day in DAYS:
                     for stream in landing.STREAMS:

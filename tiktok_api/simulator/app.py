@@ -31,6 +31,7 @@ from tiktok_api.simulator.faults import FaultConfig, FaultInjector
 from tiktok_api.simulator.world import (
     DAY,
     AccountSpec,
+    Benchmarks,
     Comment,
     MentionPost,
     Mentions,
@@ -121,6 +122,7 @@ class Simulator:
         self.seed = seed
         self.world = World(seed, accounts, posts_per_day)
         self.mentions = Mentions(seed)  # its own draws: the accounts, posts and comments are the same without it
+        self.benchmarks = Benchmarks(seed)  # its own draws too
         self.clock = SimClock(now, speed)
         self.faults = FaultInjector(faults or FaultConfig(), seed)
         self.client_id = f"sim-client-{hex_id(seed, 'client', length=12)}"
@@ -267,6 +269,7 @@ class Simulator:
             Route(f"{OPEN_API}{contract.MENTION_VIDEO_LIST}", self._data(self.mention_video_list)),
             Route(f"{OPEN_API}{contract.MENTION_TOP_HASHTAG_LIST}", self._data(self.mention_top_hashtag_list)),
             Route(f"{OPEN_API}{contract.MENTION_TOP_WORD_LIST}", self._data(self.mention_top_word_list)),
+            Route(f"{OPEN_API}{contract.BENCHMARK}", self._data(self.benchmark)),
             Route(f"{OPEN_API}{contract.TOKEN}", self._token(self.token_exchange), methods=["POST"]),
             Route(f"{OPEN_API}{contract.REFRESH_TOKEN}", self._token(self.token_refresh), methods=["POST"]),
             Route(f"{OPEN_API}/{{rest:path}}", self._unknown_path, methods=["GET", "POST", "PUT", "DELETE"]),
@@ -289,10 +292,12 @@ class Simulator:
             params = dict(request.query_params)
             with self.lock:
                 self.calls[(path, params.get("business_id", ""))] += 1
-            # mention calls (and, apart, the mention terms') draw their faults from a stream of their own, so that
-            # adding them changes no fault the other endpoints are served for a seed
+            # mention calls (and, apart, the mention terms' and the benchmarks') draw their faults from a stream of
+            # their own, so that adding them changes no fault the other endpoints are served for a seed
             fault = self.faults.draw(
-                "mention_terms"
+                "benchmarks"
+                if path == contract.BENCHMARK
+                else "mention_terms"
                 if path in contract.MENTION_TERM_LISTS
                 else "mentions"
                 if path.startswith(contract.MENTION_PREFIX)
@@ -667,6 +672,24 @@ class Simulator:
         page = items[cursor : cursor + take]
         return page, cursor + len(page), cursor + len(page) < len(items)
 
+    # ------------------------------------------------------------ industry benchmarks
+
+    def benchmark(self, account: AccountSpec, params: dict[str, str], scopes: frozenset[str]) -> dict:
+        """The averages of a business category's accounts over the 30 days ending on the newest day published (the
+        publication lag, fixed per category). A category TikTok does not know (not in contract.BUSINESS_CATEGORIES,
+        or named by the fault key unknown_categories=) is a 40002 naming the parameter."""
+        self._require_scope(scopes, contract.BENCHMARK_SCOPE)
+        category = params.get(contract.BENCHMARK_CATEGORY_PARAMETER)
+        if not category:
+            raise ApiError(contract.BAD_PARAMETER, f"{contract.BENCHMARK_CATEGORY_PARAMETER} is required")
+        if category not in contract.BUSINESS_CATEGORIES or category in self.faults.config.unknown_categories:
+            raise ApiError(
+                contract.BAD_PARAMETER,
+                f"{contract.BENCHMARK_CATEGORY_PARAMETER}: unknown business category {category[:60]!r}",
+            )
+        now = self.clock.now()
+        return self.benchmarks.averages(category, self.benchmarks.published_until(category, now))
+
     # ------------------------------------------------------------ admin
 
     async def _admin_clock(self, request: Request) -> Response:
@@ -713,6 +736,7 @@ class Simulator:
                 **config.__dict__,
                 "revoked": sorted(config.revoked),
                 "mentions_unapproved": sorted(config.mentions_unapproved),
+                "unknown_categories": sorted(config.unknown_categories),
                 "broken_rules": sorted(config.broken_rules),
             }
         )

@@ -12,7 +12,10 @@ from a proxy).
 Other keys: slow_seconds, timeout_seconds (real seconds); revoked=<business_id>|<business_id> (those
 accounts' tokens are revoked: 40105 on every call and on refresh); mentions_unapproved=<business_id>|<business_id>
 (those accounts are not approved for the brand mentions product: /business/mention/... answers 40001 with a message
-about permission; `*` stands for the whole app; by default every account is approved); break=<rule_id>|<rule_id>
+about permission; `*` stands for the whole app; by default every account is approved);
+unknown_categories=<category>|<category> (TikTok does not know these business categories: /business/benchmark/
+answers 40002 about business_category for them, as it would if the project's working list, contract.BUSINESS_CATEGORIES,
+named a category differently; by default every listed category is known); break=<rule_id>|<rule_id>
 (the data served breaks these quality rules, so that a rule can be watched firing end to end; every rule of
 expectations/rules.py has a switch, BREAKABLE_RULES says what each one does).
 """
@@ -41,6 +44,7 @@ class FaultConfig:
     timeout_seconds: float = 35.0
     revoked: set[str] = field(default_factory=set)
     mentions_unapproved: set[str] = field(default_factory=set)
+    unknown_categories: set[str] = field(default_factory=set)
     broken_rules: set[str] = field(default_factory=set)
 
     @classmethod
@@ -67,7 +71,7 @@ class FaultConfig:
                         f"breakable rules: {sorted(BREAKABLE_RULES)}"
                     )
                 continue
-            if name in ("revoked", "mentions_unapproved"):
+            if name in ("revoked", "mentions_unapproved", "unknown_categories"):
                 setattr(config, name, {v.strip() for v in value.split("|") if v.strip()})
                 continue
             try:

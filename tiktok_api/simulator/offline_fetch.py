@@ -61,9 +61,10 @@ from tiktok_api.tokens import MemoryTokenStore
 
 log = logging.getLogger("tiktok_api.simulator.offline_fetch")
 
-STREAMS = landing.STREAMS  # account, videos, comments, mentions, mention_terms: the daily run's order
+STREAMS = landing.STREAMS  # account, videos, comments, mentions, mention_terms, benchmarks: the daily run's order
 # What `land_days` lands unless asked: brand mentions (and their terms) are a separately approved product (and, at a
-# thousand posts an account-day, would dominate the benchmark's data), so they are landed when asked for (`streams=`).
+# thousand posts an account-day, would dominate the benchmark's data), so they are landed when asked for (`streams=`);
+# so are the industry benchmarks, which need an accounts.csv in the data folder naming each account's category.
 DEFAULT_STREAMS = ("account", "videos", "comments")
 # Request ids hash a counter restarted per (account, stream) at a block of this order: fixed, so that the ids of
 # the first three streams did not move when mentions were added.

@@ -830,3 +830,89 @@ def top_mention_terms(posts: list[MentionPost], list_key: str, as_of: float) -> 
         {term_key: term, "post_count": posts_using, "views": views}
         for term, (posts_using, views) in ranked[: contract.MENTION_TERM_MAX_RECORDS]
     ]
+
+
+# ---------------------------------------------------------------- industry benchmarks
+# /business/benchmark/: per business category, the averages of the category's accounts over the 30 days ending on a
+# day. Drawn from their own keys ("benchmark..."), never from the accounts: a world serves the same accounts, posts,
+# comments and mentions with or without them.
+
+BENCHMARK_DRIFT_WAVES = 2  # slow waves per metric: the averages drift by well under 1% a day, a few % over weeks
+
+
+@dataclass(frozen=True)
+class CategoryBase:
+    """A category's typical account, before the day's drift."""
+
+    followers: float
+    views_per_video: float
+    videos_posted: float
+    likes_rate: float  # per view
+    comments_rate: float
+    shares_rate: float
+    growth_rate: float  # net followers over 30 days / followers before them
+    older_views: float  # the window's views / the views of the window's own videos (old videos keep earning views)
+
+
+class Benchmarks:
+    """The category averages of a world, as functions of (category, day); nothing is stored per day."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def lag(self, category: str) -> float:
+        """Seconds a category's averages lag the clock: within the publication lag, fixed per category."""
+        return _publication_lag(unit(self.seed, "benchmark-lag", category))
+
+    def published_until(self, category: str, now: float) -> date:
+        """The newest day whose averages are published at `now` (the day ended at least the lag ago)."""
+        return utc_date(now - self.lag(category)) - timedelta(days=1)
+
+    def base(self, category: str) -> CategoryBase:
+        r = rng(self.seed, "benchmark", category)
+        followers = math.exp(r.uniform(math.log(5_000), math.log(250_000)))
+        return CategoryBase(
+            followers=followers,
+            views_per_video=followers * r.uniform(0.3, 1.5),
+            videos_posted=r.uniform(8, 36),
+            likes_rate=r.uniform(0.03, 0.09),
+            comments_rate=r.uniform(0.001, 0.005),
+            shares_rate=r.uniform(0.002, 0.012),
+            growth_rate=r.uniform(0.005, 0.06),
+            older_views=r.uniform(1.1, 1.8),
+        )
+
+    def drift(self, category: str, metric: str, d: date) -> float:
+        """A factor near 1 that moves slowly with the day: a sum of slow waves (periods of 60 to 150 days, 1 to 2.5%
+        each), so that neighbouring days differ by well under 1%."""
+        level = 0.0
+        for wave in range(BENCHMARK_DRIFT_WAVES):
+            r = rng(self.seed, "benchmark-drift", category, metric, wave)
+            period, amplitude, phase = r.uniform(60, 150), r.uniform(0.01, 0.025), r.uniform(0, 2 * math.pi)
+            level += amplitude * math.sin(2 * math.pi * d.toordinal() / period + phase)
+        return math.exp(level)
+
+    def averages(self, category: str, d: date) -> dict[str, object]:
+        """The answer of /business/benchmark/ for the 30 days ending on d (contract.BENCHMARK_FIELDS): the category's
+        typical account, each metric moved by its own slow drift."""
+        base = self.base(category)
+        views = base.views_per_video
+        typical = {
+            "average_likes_per_video": (views * base.likes_rate, 2),
+            "average_comments_per_video": (views * base.comments_rate, 2),
+            "average_shares_per_video": (views * base.shares_rate, 2),
+            "average_videos_posted_30d": (base.videos_posted, 2),
+            "average_followers": (base.followers, 2),
+            "average_follower_growth_rate_30d": (base.growth_rate, 6),
+            # the marts' engagement rate: engagements over views
+            "average_engagement_rate": (base.likes_rate + base.comments_rate + base.shares_rate, 6),
+            "average_video_views_30d": (views * base.videos_posted * base.older_views, 2),
+        }
+        return {
+            "business_category": category,
+            "date": d.isoformat(),
+            **{
+                metric: round(value * self.drift(category, metric, d), digits)
+                for metric, (value, digits) in typical.items()
+            },
+        }
