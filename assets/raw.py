@@ -20,7 +20,7 @@ from assets.catalog import ASSET_OWNERS
 from assets.partitions import daily_partitions
 from assets.resources import TikTokSession, TikTokSource
 from expectations.rules import ALL_ACCOUNTS_FETCHED
-from tiktok_api import contract, landing
+from tiktok_api import contract, landing, team_config
 from tiktok_api.days import ACCOUNT_REVISION_DAYS, SNAPSHOT_DAYS
 from tiktok_api.ingestion import (
     TRACKED_POSTS_FILE,
@@ -479,6 +479,24 @@ def raw_tiktok_mentions(context: dg.AssetExecutionContext, tiktok: TikTokSource)
     return _run_stream(context, tiktok, "mentions", lambda s, bid, d: s.fetcher.fetch_mentions_with_terms(bid, d))
 
 
+@dg.asset(
+    **RAW_ASSET,
+    check_specs=[_accounts_check("raw_tiktok_benchmarks")],
+    description=(
+        "Industry benchmarks: the averages of TikTok Business accounts in each account's business category (likes, "
+        "comments and shares per video, videos posted, followers, 30-day follower growth, engagement rate, video "
+        f"views, over {contract.BENCHMARK_WINDOW_DAYS} days), from /business/benchmark/, one fetch an account-day "
+        f"for the category {team_config.ACCOUNTS_FILE} under $TIKTOK_DATA_DIR configures (read once a run). An "
+        "account without a category is skipped with the reason, never failed; a category TikTok does not know "
+        "(40002) fails that account alone, naming the category and its line of the file. The API answers with the "
+        f"newest published day's averages only: partitions more than {SNAPSHOT_DAYS} days old are skipped."
+        + RANGE_SENTENCE
+    ),
+)
+def raw_tiktok_benchmarks(context: dg.AssetExecutionContext, tiktok: TikTokSource) -> dg.MaterializeResult:
+    return _run_stream(context, tiktok, "benchmarks", lambda s, bid, d: s.fetcher.fetch_benchmarks(bid, d))
+
+
 def tracked_video_ids(extra_urls: list[str] | None = None) -> list[str]:
     """Post ids from $TIKTOK_DATA_DIR/tracked_videos.txt and a run's extra URLs (ingestion.tracked_post_ids).
 
@@ -492,4 +510,4 @@ def tracked_video_ids(extra_urls: list[str] | None = None) -> list[str]:
         raise dg.Failure(description=str(error)) from None
 
 
-raw_assets = [raw_tiktok_account, raw_tiktok_videos, raw_tiktok_comments, raw_tiktok_mentions]
+raw_assets = [raw_tiktok_account, raw_tiktok_videos, raw_tiktok_comments, raw_tiktok_mentions, raw_tiktok_benchmarks]

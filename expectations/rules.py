@@ -112,7 +112,13 @@ def _on(engine: Engine, *assets: str) -> dict[str, Engine]:
     return dict.fromkeys(assets, engine)
 
 
-_RAW_ASSETS = ("raw_tiktok_account", "raw_tiktok_videos", "raw_tiktok_comments", "raw_tiktok_mentions")
+_RAW_ASSETS = (
+    "raw_tiktok_account",
+    "raw_tiktok_videos",
+    "raw_tiktok_comments",
+    "raw_tiktok_mentions",
+    "raw_tiktok_benchmarks",
+)
 _STAGING_AND_INTERMEDIATE = (
     "stg_tiktok__account_snapshots",
     "stg_tiktok__post_snapshots",

@@ -21,7 +21,7 @@ from orchestration.definitions import defs
 from tiktok_api import landing
 from tiktok_api.days import FIRST_PARTITION
 
-RAW = {"raw_tiktok_account", "raw_tiktok_videos", "raw_tiktok_comments", "raw_tiktok_mentions"}
+RAW = {"raw_tiktok_account", "raw_tiktok_videos", "raw_tiktok_comments", "raw_tiktok_mentions", "raw_tiktok_benchmarks"}
 
 
 LOAD_AND_RECORD = """
