@@ -28,6 +28,7 @@ MART_KEYS = [
     "fct_tiktok_post_sentiment_daily",
     "fct_tiktok_account_sentiment_daily",
     "fct_tiktok_mention_daily",
+    "fct_tiktok_account_metric_anomalies",
     "fct_tiktok_mention_terms_daily",
 ]
 

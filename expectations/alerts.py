@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from expectations.rules import runbook_url
+from expectations.rules import DATA_QUALITY, PERFORMANCE, Kind, rule_kind, runbook_url
 from tiktok_api.files import append_lines, atomic_write_text, exclusive_lock, read_lines
 from tiktok_api.settings import data_dir
 
@@ -97,6 +97,9 @@ class Alert:
     storage_id: int | None
     timestamp: float
     data_docs: str | None = None
+    kind: Kind = DATA_QUALITY
+    """The rule's kind (expectations/rules.py): "data_quality", or "performance" (a metric anomaly, not a data
+    failure), so that on-call can route the two apart; from the registry, never from the check."""
 
     @classmethod
     def from_check(
@@ -149,6 +152,7 @@ class Alert:
             storage_id=storage_id,
             timestamp=time.time() if timestamp is None else float(timestamp),
             data_docs=str(meta["data_docs"]) if meta.get("data_docs") else None,
+            kind=rule_kind(rule_id),
         )
 
     # -- rendering ---------------------------------------------------------------------------------------
@@ -158,14 +162,24 @@ class Alert:
         return f"{self.asset_key} {self.partition}" if self.partition else self.asset_key
 
     @property
+    def is_performance(self) -> bool:
+        return self.kind == PERFORMANCE
+
+    @property
+    def label(self) -> str:
+        """``[ERROR]``; a performance alert says its kind too: ``[WARN][performance]``."""
+        return f"[{self.severity}]" + ("[performance]" if self.is_performance else "")
+
+    @property
     def count_text(self) -> str:
         if self.offending_count is None:
             return "check failed"
-        return f"{self.offending_count} offending row" + ("" if self.offending_count == 1 else "s")
+        what = "anomalous metric" if self.is_performance else "offending row"
+        return f"{self.offending_count} {what}" + ("" if self.offending_count == 1 else "s")
 
     def summary(self) -> str:
         """``[ERROR] raw_tiktok_videos 2026-11-17: share_in_unit_interval — 3 offending rows; runbook: ...``"""
-        return f"[{self.severity}] {self.where}: {self.rule_id} \u2014 {self.count_text}; runbook: {self.runbook_url}"
+        return f"{self.label} {self.where}: {self.rule_id} \u2014 {self.count_text}; runbook: {self.runbook_url}"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -194,18 +208,25 @@ class Alert:
             ("Partition", f"`{self.partition}`" if self.partition else "-"),
             ("Rule", f"`{self.rule_id}`"),
             ("Severity", self.severity + (" (blocks downstream marts)" if self.severity == "ERROR" else "")),
-            ("Offending rows", "unknown" if self.offending_count is None else str(self.offending_count)),
+            ("Kind", "performance (not a data-quality failure)" if self.is_performance else "data quality"),
+            (
+                "Anomalous metrics" if self.is_performance else "Offending rows",
+                "unknown" if self.offending_count is None else str(self.offending_count),
+            ),
             ("Check", f"`{self.check_name}`"),
         ]
         if self.run_id:
             fields.append(("Run", f"`{self.run_id}`"))
-        body = f"*{self.rule_id}* failed on *{self.where}*: {self.count_text}."
+        if self.is_performance:
+            body = f"*{self.rule_id}*: unusual account metrics on *{self.where}*: {self.count_text}."
+        else:
+            body = f"*{self.rule_id}* failed on *{self.where}*: {self.count_text}."
         if self.description:
             body += "\n" + self.description
         blocks: list[dict[str, Any]] = [
             {
                 "type": "header",
-                "text": {"type": "plain_text", "text": f"[{self.severity}] {self.rule_id} on {self.where}"[:150]},
+                "text": {"type": "plain_text", "text": f"{self.label} {self.rule_id} on {self.where}"[:150]},
             },
             {"type": "section", "text": {"type": "mrkdwn", "text": body[:_SLACK_TEXT_LIMIT]}},
             {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"[:2000]} for k, v in fields]},

@@ -8,7 +8,9 @@ expectations carry the id in their `meta`), "dbt" (one generic data test on that
 tests/expectations/test_registry.py proves that every (asset, rule) has exactly that implementation with the
 rule's severity, and nothing else implements a rule; the alerts, the simulator's `break=` switches and the runbook
 (`docs/runbook.md#<rule-id-with-hyphens>`) read it too. ERROR blocks downstream assets; WARN is reported and
-alerts, but does not block.
+alerts, but does not block. Each rule has a kind: "data_quality" (the data is wrong) or "performance" (the data
+is right and says something unusual happened, e.g. an anomaly of an account's views): both travel the same alert
+channel, and the kind, in every alert, lets on-call route them apart.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tiktok_api import contract
 
 Severity = Literal["ERROR", "WARN"]
 Engine = Literal["gx", "dbt", "dagster"]
+Kind = Literal["data_quality", "performance"]
 
 ERROR: Severity = "ERROR"
 WARN: Severity = "WARN"
@@ -33,6 +36,12 @@ DBT: Engine = "dbt"
 DAGSTER: Engine = "dagster"
 """A Dagster asset check of the rule's name on the asset (written in assets/)."""
 ENGINES: tuple[Engine, ...] = (GX, DBT, DAGSTER)
+
+DATA_QUALITY: Kind = "data_quality"
+"""The data breaks a rule of the rule book: something upstream or in the pipeline is wrong."""
+PERFORMANCE: Kind = "performance"
+"""The data is right and unusual (a metric anomaly): news for the account's marketers, not a data failure."""
+KINDS: tuple[Kind, ...] = (DATA_QUALITY, PERFORMANCE)
 
 SHARE_IN_UNIT_INTERVAL = "share_in_unit_interval"
 DISTRIBUTION_SUMS_TO_ONE = "distribution_sums_to_one"
@@ -52,6 +61,7 @@ PARTITION_FRESH_WITHIN_48H = "partition_fresh_within_48h"
 ALL_ACCOUNTS_FETCHED = "all_accounts_fetched"
 MENTIONS_AT_MOST_1000 = "mentions_at_most_1000"
 MENTION_WINDOW_WITHIN_90_DAYS = "mention_window_within_90_days"
+METRICS_WITHIN_USUAL_RANGE = "metrics_within_usual_range"
 CONFIG_LINES_VALID = "config_lines_valid"
 
 RUNBOOK = "docs/runbook.md"
@@ -78,6 +88,7 @@ class Rule:
     meaning: str
     checks: Mapping[str, Engine]
     """Where the rule is checked and by what: asset (a raw asset or a dbt model) -> its one engine."""
+    kind: Kind = DATA_QUALITY
 
     @property
     def gx_severity(self) -> str:
@@ -102,9 +113,24 @@ def runbook_url(rule_id: str) -> str:
     return f"{RUNBOOK}#{runbook_anchor(rule_id)}"
 
 
-def _rule(rule_id: str, title: str, severity: Severity, checks: dict[str, Engine], meaning: str) -> tuple[str, Rule]:
+def rule_kind(rule_id: str) -> Kind:
+    """The kind of a rule; a check without a rule of the registry is a data-quality check."""
+    rule = RULES.get(rule_id)
+    return rule.kind if rule is not None else DATA_QUALITY
+
+
+def _rule(
+    rule_id: str,
+    title: str,
+    severity: Severity,
+    checks: dict[str, Engine],
+    meaning: str,
+    kind: Kind = DATA_QUALITY,
+) -> tuple[str, Rule]:
     runbook = f"{RUNBOOK}#{rule_id.replace('_', '-')}"
-    rule = Rule(title=title, severity=severity, runbook=runbook, meaning=meaning, checks=MappingProxyType(checks))
+    rule = Rule(
+        title=title, severity=severity, runbook=runbook, meaning=meaning, checks=MappingProxyType(checks), kind=kind
+    )
     return rule_id, rule
 
 
@@ -152,6 +178,8 @@ _MENTION_TERM_MARTS = ("fct_tiktok_mention_terms_daily",)
 
 # The comment sentiment summaries (issue 17): keys, counts and shares.
 _SENTIMENT_MARTS = ("fct_tiktok_post_sentiment_daily", "fct_tiktok_account_sentiment_daily")
+# The metric anomalies (issue 18): the key rule, and the performance rule that alerts on the newest day.
+_ANOMALY_MARTS = ("fct_tiktok_account_metric_anomalies",)
 # The profile history and the cross-platform rollup (issue 18): keys and counts.
 _PROFILE_AND_ROLLUP_MARTS = ("fct_tiktok_account_profile_daily", "fct_tiktok_social_media_rollup")
 
@@ -283,6 +311,7 @@ RULES: dict[str, Rule] = dict(
                     *_MENTION_TERM_MARTS,
                     *_SENTIMENT_MARTS,
                     *_PROFILE_AND_ROLLUP_MARTS,
+                    *_ANOMALY_MARTS,
                 ),
             },
             "A key or identifying column is null, or a key (account-day, post in a fetch, video-day, comment, "
@@ -385,6 +414,18 @@ RULES: dict[str, Rule] = dict(
             "of columns, an unknown time zone or business category, a business_id configured twice, a post URL "
             "without a post id, a malformed #hashtag or caption pattern, an empty label. The line is skipped and "
             "named; every other line loads. Checked by the assets that load the files (assets/team_config.py).",
+        ),
+        _rule(
+            METRICS_WITHIN_USUAL_RANGE,
+            "An account's daily metrics stay within their usual range",
+            WARN,
+            _on(DBT, *_ANOMALY_MARTS),
+            "On the newest partition day, an account's views, net followers, engagement rate or profile views is an "
+            "anomaly: its robust score against the 28 days before it, (value - median) / (1.4826 * MAD), is beyond "
+            "3.5 either way (fct_tiktok_account_metric_anomalies; docs/decisions.md, Metric anomalies). A "
+            "performance alert, not a data-quality failure: the numbers are what TikTok reported (a post took off, "
+            "a campaign ended, a follower purge); it tells the account's marketers, and never blocks.",
+            kind=PERFORMANCE,
         ),
     ]
 )

@@ -33,6 +33,13 @@ def problems(environ: Mapping[str, str] | None = None, *, real_api: bool = True)
             date.fromisoformat(start)
         except ValueError:
             found.append(f"TIKTOK_START_DATE={start!r} is not a date: use YYYY-MM-DD")
+    # read by dbt (macros/metric_anomalies.sql, which stops the build on the same values): named here before any work
+    min_history = (env.get("TIKTOK_ANOMALY_MIN_HISTORY_DAYS") or "").strip()
+    if min_history and not (min_history.isdigit() and 2 <= int(min_history) <= 28):
+        found.append(
+            f"TIKTOK_ANOMALY_MIN_HISTORY_DAYS={min_history!r} is not a whole number of days from 2 to 28 (the "
+            "anomaly score's trailing window); unset it for the default, 14"
+        )
     try:
         asset_owners(env)
     except ValueError as error:

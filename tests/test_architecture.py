@@ -110,6 +110,10 @@ def test_raw_field_types_live_in_the_raw_schema():
 
 
 def test_only_the_warehouse_resource_asks_which_warehouse_it_is():
-    pattern = r"[\"'](?:duckdb|postgres)[\"']\s*(?:==|!=|\bin\b)|(?:==|!=)\s*[\"'](?:duckdb|postgres)[\"']|\.kind\b"
+    pattern = r"[\"'](?:duckdb|postgres)[\"']\s*(?:==|!=|\bin\b)|(?:==|!=)\s*[\"'](?:duckdb|postgres)[\"']"
     found = occurrences(pattern, modules(*PACKAGES))
     assert set(found) == {"assets/warehouse.py"}, found
+    # `.kind` is the warehouse's kind, but for the rule book's own: a rule's kind (data_quality or performance) and
+    # its alert's
+    found = occurrences(r"\.kind\b", modules(*PACKAGES))
+    assert set(found) == {"assets/warehouse.py", "expectations/rules.py", "expectations/alerts.py"}, found

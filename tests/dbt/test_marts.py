@@ -46,6 +46,7 @@ MARTS = {
     "fct_tiktok_reply_queue",
     "fct_tiktok_response_times_daily",
     "fct_tiktok_mention_daily",
+    "fct_tiktok_account_metric_anomalies",
     "fct_tiktok_mention_terms_daily",
     "fct_tiktok_account_profile_daily",
     "fct_tiktok_social_media_rollup",
@@ -800,3 +801,79 @@ def test_posts_are_read_at_day_1_and_day_7_and_the_slots_count_them(warehouse: W
     accounts = warehouse.query("select business_id from marts.dim_tiktok_accounts")
     assert sorted(b for b, *_ in slots) == sorted(b for (b,) in accounts), "one row per account (and clock)"
     assert {(slot, reason is not None) for _, slot, reason in slots} == {("none", True)}
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def test_the_metric_anomalies_are_the_28_days_before_each_day_of_the_account_daily(warehouse: Warehouse):
+    """Every account-day of fct_tiktok_account_daily has its four metrics; each day's history is the metric's values
+    of the 28 days before it, recomputed here. The module's 13 days of history are under the default minimum of 14,
+    so no day is scored: the first day has no history, the others thin history (no false alarm)."""
+    metrics = ("video_views", "net_followers", "engagement_rate", "profile_views")
+    daily = warehouse.query(
+        f"select business_id, metric_date, {', '.join(metrics)} from marts.fct_tiktok_account_daily"
+    )
+    values = {(row[0], row[1], metric): row[2 + i] for row in daily for i, metric in enumerate(metrics)}
+    rows = warehouse.query(
+        "select business_id, metric_date, metric, metric_value, history_days, history_median, history_mad, "
+        "robust_score, score_null_reason, is_anomaly, direction from marts.fct_tiktok_account_metric_anomalies"
+    )
+    assert {(b, d, m) for b, d, m, *_ in rows} == set(values) and len(rows) == len(values) == 4 * len(daily)
+    for business_id, day, metric, value, days, median, mad, score, reason, is_anomaly, direction in rows:
+        history = [
+            float(v)
+            for (b, d, m), v in values.items()
+            if (b, m) == (business_id, metric) and day - timedelta(days=28) <= d < day and v is not None
+        ]
+        assert value == values[(business_id, day, metric)] and days == len(history)
+        if history:
+            assert median == pytest.approx(_median(history), rel=1e-12)
+            assert mad == pytest.approx(_median([abs(v - _median(history)) for v in history]), rel=1e-12, abs=1e-12)
+        else:
+            assert median is None and mad is None
+        expected = "no value" if value is None else "no history" if not history else "thin history"
+        assert (score, reason, is_anomaly, direction) == (None, expected, False, None)
+    assert max(row[4] for row in rows) == 12, "13 days of account metrics"
+
+
+def test_the_anomaly_check_alerts_on_the_newest_day_of_the_window_only(warehouse: Warehouse, tmp_path):
+    """metrics_within_usual_range reads the newest day of the partition window (a backfill alerts on its last day,
+    not on history), or the newest day of the table without a window (the weekly full check)."""
+    copy = tmp_path / "warehouse.duckdb"  # a copy: the other tests share the module's warehouse
+    shutil.copy(warehouse.path, copy)
+    old_day, last_day = warehouse.days[-5], warehouse.days[-1]
+    with duckdb.connect(str(copy)) as con:  # two anomalies on an old day, one on the newest
+        con.execute(
+            "update marts.fct_tiktok_account_metric_anomalies set is_anomaly = true "
+            "where (metric_date = ? and metric in ('video_views', 'profile_views')) "
+            "or (metric_date = ? and metric = 'video_views')",
+            [old_day, last_day],
+        )
+        flagged = dict(
+            con.execute(
+                "select metric_date, count(*) from marts.fct_tiktok_account_metric_anomalies where is_anomaly "
+                "group by metric_date"
+            ).fetchall()
+        )
+    assert set(flagged) == {old_day, last_day} and flagged[old_day] == 2 * flagged[last_day] > 0
+    test = "metrics_within_usual_range__fct_tiktok_account_metric_anomalies"
+
+    def warned(window: tuple[date, date] | None) -> tuple[str, int]:
+        env = {"TIKTOK_DUCKDB_PATH": str(copy), **dbt_window_env(None)}
+        if window:
+            env |= {"TIKTOK_DBT_MIN_DATE": window[0].isoformat(), "TIKTOK_DBT_MAX_DATE": window[1].isoformat()}
+        target = tmp_path / f"target-{len(list(tmp_path.iterdir()))}"
+        _dbt(["test", "--select", test], target, env)
+        [result] = json.loads((target / "run_results.json").read_text())["results"]
+        return result["status"], result["failures"]
+
+    day = timedelta(days=1)
+    assert warned((last_day, last_day + day)) == ("warn", flagged[last_day])
+    assert warned((old_day, old_day + day)) == ("warn", flagged[old_day])
+    assert warned((old_day, last_day + day)) == ("warn", flagged[last_day]), "a backfill: its last day only"
+    assert warned((old_day + day, old_day + 2 * day)) == ("pass", 0)
+    assert warned(None) == ("warn", flagged[last_day]), "no window: the table's newest day"

@@ -42,6 +42,11 @@ ENV_KEYS = (
 )
 
 
+# The anomaly scores need history: the six days of account metrics these three runs land give days with 3 to 5 days
+# before them, so that the robust scores (not only their nulls) are compared too.
+ANOMALY_MIN_HISTORY = "TIKTOK_ANOMALY_MIN_HISTORY_DAYS"
+
+
 class Warehouses:
     def __init__(self, data_dir: Path, duckdb_path: Path, postgres: dict[str, str], connect_args: dict):
         self.data_dir = data_dir
@@ -80,8 +85,9 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory, postgres_server: Postgr
     url = postgres_server.create_database("tiktok_marts_equal")
     built = Warehouses(data_dir, data_dir / "warehouse.duckdb", warehouse_env(url), postgres_server.connect_args(url))
     simulator = Simulator(seed=7, accounts=4, now=fetch_time(FIRST_DAY), speed=600.0)
-    with restored_environment(ENV_KEYS), SimulatorServer(simulator) as server:
+    with restored_environment((*ENV_KEYS, ANOMALY_MIN_HISTORY)), SimulatorServer(simulator) as server:
         os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
+        os.environ[ANOMALY_MIN_HISTORY] = "3"
         for day in (FIRST_DAY + timedelta(days=i) for i in range(DAYS)):
             land(server, day)
             for kind in ("duckdb", "postgres"):
@@ -237,3 +243,13 @@ def test_the_bi_guides_cross_platform_union_runs_on_both_warehouses(warehouses: 
         assert Counter(rows) == Counter(tiktok_rows) + Counter(others), where
         times = [r[0] for r in rows]
         assert times == sorted(times, reverse=True) and all(isinstance(t, datetime) and t.tzinfo is None for t in times)
+
+
+def test_the_anomaly_scores_compared_include_scored_days(warehouses: Warehouses):
+    """With a minimum history of 3 (ANOMALY_MIN_HISTORY), some days are scored on both warehouses: the row-for-row
+    comparison covers the robust scores, not only their nulls."""
+    scored = (
+        "select count(*) from marts.fct_tiktok_account_metric_anomalies "
+        "where robust_score is not null and history_days >= 3"
+    )
+    assert warehouses.duckdb_rows(scored)[0][0] == warehouses.postgres_rows(scored)[0][0] > 0

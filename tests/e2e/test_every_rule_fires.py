@@ -19,7 +19,9 @@ falls from one snapshot to the next, so the day before lands first. `followers_t
 readings of D - 1 and D come from the runs of D - 3 and D - 2. Those earlier days run only the stream and staging
 the rule needs, and nothing may fail in them. `partition_fresh_within_48h`: the daily run cannot land the withheld
 day, then the `tiktok_freshness` job judges at a fixed time, 60 h after the day ended. Simulated clocks only: the
-simulator's (`run_daily`) and the freshness check's run tag.
+simulator's (`run_daily`) and the freshness check's run tag. The performance rule `metrics_within_usual_range`
+scores a day against its history: its case asks for the 3 days of history one run lands
+(TIKTOK_ANOMALY_MIN_HISTORY_DAYS, 14 by default).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Case:
     # a rule on the team's configuration files has no simulator switch: its break is a line of a file (name, text)
     # the test writes into the data folder
     config_files: tuple[tuple[str, str], ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()  # (variable, value) set for the runs
 
 
 FIRES: dict[str, Case] = {
@@ -104,6 +107,11 @@ FIRES: dict[str, Case] = {
     R.MENTION_WINDOW_WITHIN_90_DAYS: Case("fct_tiktok_mention_daily"),
     # the team's configuration files: a caption pattern of wildcards alone is skipped and named
     R.CONFIG_LINES_VALID: Case("tiktok_post_labels", config_files=(("labels.csv", "match,label\n*,everything\n"),)),
+    # the performance rule (WARN, dbt): the day's views spike; one run lands the 3 days before it, so the score's
+    # minimum history is 3 here (14 by default)
+    R.METRICS_WITHIN_USUAL_RANGE: Case(
+        "fct_tiktok_account_metric_anomalies", environment=(("TIKTOK_ANOMALY_MIN_HISTORY_DAYS", "3"),)
+    ),
 }
 
 
@@ -164,8 +172,10 @@ def _run_freshness(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
 
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
-def test_the_rule_fires_alone_end_to_end(rule_id: str, warehouse: str, tmp_path: Path):
+def test_the_rule_fires_alone_end_to_end(rule_id: str, warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     rule, case = RULES[rule_id], FIRES[rule_id]
+    for name, value in case.environment:
+        monkeypatch.setenv(name, value)
     faults = f"break={rule_id}" if rule_id in BREAKABLE_RULES else ""
     for name, text in case.config_files:
         (tmp_path / name).write_text(text)
@@ -224,5 +234,6 @@ def test_the_rule_fires_alone_end_to_end(rule_id: str, warehouse: str, tmp_path:
     assert [a["rule_id"] for a in alerts] == [rule_id], "exactly one alert, naming the rule"
     [alert] = alerts
     assert alert["asset_key"] == case.fails_on and alert["severity"] == rule.severity
+    assert alert["kind"] == rule.kind, "a performance alert says so, a data-quality one too"
     assert alert["runbook_url"].endswith(f"runbook.md#{runbook_anchor(rule_id)}")
     assert str(DAY) in (alert["partition"] or "") + json.dumps(alert["sample_keys"])

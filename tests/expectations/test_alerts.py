@@ -221,3 +221,37 @@ def test_every_rule_has_a_runbook_section_under_its_anchor() -> None:
             assert part in section, (rule, part)
     assert FALLBACK_ANCHOR in anchors
     assert "quality/data_docs/local_site/index.html" in runbook
+
+
+def test_a_performance_alert_says_its_kind_in_its_fields_summary_and_slack_text() -> None:
+    """Metric anomalies travel the same channel with another kind (the rule's, from the registry), so that on-call
+    can route them; data-quality alerts read as before."""
+    performance = Alert.from_check(
+        asset_key="fct_tiktok_account_metric_anomalies",
+        check_name="metrics_within_usual_range__fct_tiktok_account_metric_anomalies",
+        metadata={"rule_id": "metrics_within_usual_range", "severity": "WARN", "dagster_dbt/failed_row_count": 2},
+        evaluation_id="r:1",
+        partition=PARTITION,
+    )
+    assert RULES["metrics_within_usual_range"].kind == "performance" == performance.kind
+    assert performance.summary() == (
+        "[WARN][performance] fct_tiktok_account_metric_anomalies 2026-11-17: metrics_within_usual_range \u2014 "
+        "2 anomalous metrics; runbook: docs/runbook.md#metrics-within-usual-range"
+    )
+    payload = performance.to_slack_payload()
+    assert payload["text"] == performance.summary()
+    assert payload["blocks"][0]["text"]["text"].startswith("[WARN][performance] metrics_within_usual_range on ")
+    fields = [field["text"] for field in payload["blocks"][2]["fields"]]
+    assert "*Kind*\nperformance (not a data-quality failure)" in fields and "*Anomalous metrics*\n2" in fields
+    assert "Offending rows" not in block_text(payload) and len(fields) <= 10
+    stored = json.loads(performance.to_json())
+    assert stored["kind"] == "performance" and Alert.from_dict(stored) == performance
+
+    quality = make_alert(3)
+    assert quality.kind == "data_quality" and quality.summary() == EXPECTED_TEXT
+    assert "*Kind*\ndata quality" in [field["text"] for field in quality.to_slack_payload()["blocks"][2]["fields"]]
+    unknown = Alert.from_check(asset_key="x", check_name="some_check", metadata={}, evaluation_id="r:2")
+    assert unknown.kind == "data_quality", "a check without a rule of the registry is a data-quality check"
+    # an alert written before alerts had a kind (an outbox line of an older version) reads as data quality
+    older = {k: v for k, v in json.loads(quality.to_json()).items() if k != "kind"}
+    assert Alert.from_dict(older).kind == "data_quality"

@@ -3,12 +3,13 @@ the first landed and built (issue 16)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -55,6 +56,7 @@ def _free_port() -> int:
         ({"TIKTOK_START_DATE": "2026-13-01"}, "TIKTOK_START_DATE"),
         ({"TIKTOK_SIMULATOR_FAULTS": "everything=1"}, "TIKTOK_SIMULATOR_FAULTS"),
         ({"TIKTOK_ASSET_OWNER": "team:"}, "TIKTOK_ASSET_OWNER"),
+        ({"TIKTOK_ANOMALY_MIN_HISTORY_DAYS": "1"}, "TIKTOK_ANOMALY_MIN_HISTORY_DAYS='1'"),
         ({"TIKTOK_DATA_DIR": "{file}"}, "(data folder): not a directory"),  # root writes anywhere: a file, not a mode
     ],
     ids=[
@@ -64,6 +66,7 @@ def _free_port() -> int:
         "bad-start-date",
         "bad-faults",
         "bad-owner",
+        "anomaly-history-too-short",
         "data-folder-not-writable",
     ],  # fmt: skip
 )
@@ -193,7 +196,7 @@ def test_a_fault_demo_shows_its_progress_and_failures_in_lines_not_stack_traces(
     dbt models and checks."""
     from tests.docs_blocks import tagged
 
-    readme = tagged("README.md", "by tests/orchestration/test_demo.py", "TIKTOK_SIMULATOR_FAULTS")
+    readme = tagged("README.md", "by tests/orchestration/test_demo.py", "break=share_in_unit_interval")
     result = subprocess.run(
         ["bash", "-c", readme.text], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
         env=_clean_env(tmp_path / "data", DEMO_ARGS="--days 1 --accounts 1", TIKTOK_DEMO_PROGRESS="1"),
@@ -207,3 +210,60 @@ def test_a_fault_demo_shows_its_progress_and_failures_in_lines_not_stack_traces(
     assert "FAILED raw_tiktok_videos / share_in_unit_interval" in result.stdout
     assert f"dbt's output: {tmp_path / 'data' / 'logs' / 'demo_dbt.log'}" in result.stdout
     assert "\x1b[" not in (tmp_path / "data" / "logs" / "demo_dbt.log").read_text(), "the dbt log is plain text"
+
+
+def _alerts(data: Path) -> list[dict]:
+    path = data / "alerts.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_a_spike_demo_raises_exactly_one_performance_alert_and_the_same_quality_alerts(tmp_path: Path):
+    """The README's spike demo (one day, the first account, 3 days of history: what one daily run lands) beside the
+    same demo without the fault: the spiked run has exactly one performance alert, the anomaly check's on the day,
+    naming the first account's views as a spike 10 times the usual; its data-quality alerts are the clean run's."""
+    from orchestration.demo import demo_partitions
+    from tests.docs_blocks import tagged
+
+    readme = tagged("README.md", "by tests/orchestration/test_demo.py", "spike=")
+    without_fault = re.sub(r'TIKTOK_SIMULATOR_FAULTS="[^"]*"\s*', "", readme.text)
+    assert "spike" not in without_fault and "TIKTOK_ANOMALY_MIN_HISTORY_DAYS=3" in without_fault
+    [day] = demo_partitions(datetime.now(UTC).date(), 1)  # the day the block's `date -u -d '3 days ago'` names
+    folders = {"spiked": tmp_path / "spiked", "clean": tmp_path / "clean"}
+    for name, command in (("spiked", readme.text), ("clean", without_fault)):
+        result = subprocess.run(
+            ["bash", "-c", command], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+            env=_clean_env(folders[name]),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert f"{day} .. {day}" in result.stdout, f"the demo ran another day (midnight UTC passed?): {day}"
+
+    performance = [a for a in _alerts(folders["spiked"]) if a["kind"] == "performance"]
+    assert len(performance) == 1, [a["summary"] for a in _alerts(folders["spiked"])]
+    [alert] = performance
+    assert (alert["rule_id"], alert["asset_key"], alert["severity"], alert["partition"]) == (
+        "metrics_within_usual_range", "fct_tiktok_account_metric_anomalies", "WARN", str(day)
+    )  # fmt: skip
+    assert alert["summary"].startswith(f"[WARN][performance] fct_tiktok_account_metric_anomalies {day}: ")
+
+    def quality(data: Path) -> list[tuple]:
+        return sorted(
+            (a["rule_id"], a["asset_key"], a["partition"], a["offending_count"])
+            for a in _alerts(data)
+            if a["kind"] == "data_quality"
+        )
+
+    assert quality(folders["spiked"]) == quality(folders["clean"]), "the spike breaks no data-quality rule"
+
+    views = (
+        "select business_id, metric_value, history_median, history_mad, robust_score, is_anomaly, direction "
+        "from marts.fct_tiktok_account_metric_anomalies where metric = 'video_views' and metric_date = ?"
+    )
+    rows = {}
+    for name, data in folders.items():
+        with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+            rows[name] = con.execute(views, [day]).fetchall()
+    [(account, value, median, mad, score, is_anomaly, direction)] = rows["spiked"]
+    [(clean_account, clean_value, *_)] = rows["clean"]
+    assert account == clean_account and value == 10 * clean_value > 0
+    assert is_anomaly and direction == "spike" and score > 3.5
+    assert score == pytest.approx((value - median) / (1.4826 * mad), rel=1e-12)

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tiktok_api import contract
-from tiktok_api.simulator.breakage import break_rules, mention_cap, withheld_scopes
+from tiktok_api.simulator.breakage import break_rules, mention_cap, spike_metrics, withheld_scopes
 from tiktok_api.simulator.clock import SimClock
 from tiktok_api.simulator.faults import FaultConfig, FaultInjector
 from tiktok_api.simulator.world import (
@@ -453,6 +453,8 @@ class Simulator:
             while day <= end:
                 if self.world.metrics_available(account, day, now):  # within the publication lag after the day
                     values = self.world.daily_metrics(account, day, now)
+                    if self.faults.config.is_spiked(account.business_id, account.index, day):
+                        values = spike_metrics(values)  # spike=: a viral day, whenever it is fetched
                     row = {"date": values["date"]}
                     row |= {m: values[m] for m in wanted_metrics if m in values}  # business-only: absent
                     metrics.append(row)

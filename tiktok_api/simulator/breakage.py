@@ -47,7 +47,36 @@ BREAKABLE_RULES = {
     f"{contract.MENTION_MAX_RECORDS:,}: an account mentioned often enough gets more than the documented cap",
     R.MENTION_WINDOW_WITHIN_90_DAYS: "the first post of each brand-mention list was published 120 days before the "
     "window's last day, outside the 90-day window asked for",
+    # a performance rule: the data is right, and unusual
+    R.METRICS_WITHIN_USUAL_RANGE: "every day of an account-metrics answer has 1,000 to 1,300 more views, by the "
+    "date (a usual level that varies, even for a dormant account), and the newest day (the partition day of a "
+    "daily run) is a spike: its views and the counts that follow from them are 10 times as high (spike_metrics); a "
+    "later run's fetch of that day serves it as usual. The score needs TIKTOK_ANOMALY_MIN_HISTORY_DAYS days of "
+    "history (14 by default; one daily run lands the 3 days before its day, so tests/e2e sets it to 3)",
 }
+
+SPIKE_FACTOR = 10
+"""How many times its usual activity a spiked account-day shows (spike= in faults.py, and
+break=metrics_within_usual_range)."""
+USUAL_VIEWS = 1000
+"""break=metrics_within_usual_range: the views every served day gains (plus 0 to 300 by the date)."""
+SPIKED_METRICS = (
+    "video_views",
+    "unique_video_views",
+    "profile_views",
+    "likes",
+    "comments",
+    "shares",
+    "engaged_audience",
+    "bio_link_clicks",
+    "email_clicks",
+    "address_clicks",
+    "phone_number_clicks",
+    "app_download_clicks",
+    "lead_submissions",
+)
+"""The daily metrics a spike multiplies: views and what follows from them (viewers, profile visits, engagement,
+clicks, the hourly activity). Follower counts are left alone: they tie the day to the profile's total."""
 
 DELAYED_PUBLICATION = STALE_AFTER
 """How long after its end a day's account metrics appear under break=partition_fresh_within_48h: as late as the
@@ -59,6 +88,22 @@ SCOPE_WITHHELD = ("comment.list", 0)
 def mention_cap(rules: set[str]) -> int:
     """How many posts a brand-mention list holds at most (break=mentions_at_most_1000 lifts the cap by 25)."""
     return contract.MENTION_MAX_RECORDS + (25 if R.MENTIONS_AT_MOST_1000 in rules else 0)
+
+
+def spike_metrics(day: dict[str, Any], factor: int = SPIKE_FACTOR) -> dict[str, Any]:
+    """A day of /business/get/ metrics as a viral day would show it: SPIKED_METRICS and the hourly audience activity
+    `factor` times as high. Ratios stay as they were (unique views within views, the engagement rate), so that no
+    data-quality rule breaks: only the performance rule metrics_within_usual_range sees the day."""
+    spiked = {
+        name: value * factor if name in SPIKED_METRICS and isinstance(value, int) else value
+        for name, value in day.items()
+    }
+    if isinstance(day.get("audience_activity"), list):
+        spiked["audience_activity"] = [
+            {**hour, "count": hour["count"] * factor} if isinstance(hour.get("count"), int) else hour
+            for hour in day["audience_activity"]
+        ]
+    return spiked
 
 
 def withheld_scopes(rules: set[str], account_index: int) -> frozenset[str]:
@@ -150,6 +195,12 @@ def _break_account(rules: set[str], data: dict[str, Any], followers: int, now: f
     for day in data.get("metrics") or []:
         if R.FOLLOWER_NET_IS_NEW_MINUS_LOST in rules and "daily_total_followers" in day:
             day["daily_total_followers"] += 7
+    if R.METRICS_WITHIN_USUAL_RANGE in rules and data.get("metrics"):
+        for day in data["metrics"]:
+            if isinstance(day.get("video_views"), int):  # spread in any 3 days running: a robust score exists
+                day["video_views"] += USUAL_VIEWS + 100 * (date.fromisoformat(day["date"]).toordinal() % 4)
+        newest = max(range(len(data["metrics"])), key=lambda i: data["metrics"][i]["date"])
+        data["metrics"][newest] = spike_metrics(data["metrics"][newest])
 
 
 def orphan_ids(video_id: str) -> tuple[str, str]:

@@ -17,7 +17,10 @@ unknown_categories=<category>|<category> (TikTok does not know these business ca
 answers 40002 about business_category for them, as it would if the project's working list, contract.BUSINESS_CATEGORIES,
 named a category differently; by default every listed category is known); break=<rule_id>|<rule_id>
 (the data served breaks these quality rules, so that a rule can be watched firing end to end; every rule of
-expectations/rules.py has a switch, BREAKABLE_RULES says what each one does).
+expectations/rules.py has a switch, BREAKABLE_RULES says what each one does); spike=<business_id>@<YYYY-MM-DD>|...
+(that account-day's daily metrics, views and what follows from them, are served SPIKE_FACTOR = 10 times as high,
+whenever the day is fetched: a viral day, which the performance rule metrics_within_usual_range reports once the
+account has the history its score needs; `*` stands for the first account; everything else is served unchanged).
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field, fields
+from datetime import date
 
 from tiktok_api.simulator.breakage import BREAKABLE_RULES
 
+FIRST_ACCOUNT = "*"
 RATE_NAMES = ("rate_limited", "internal_error", "http_5xx", "slow", "timeout", "truncated", "html")
 
 
@@ -46,22 +51,32 @@ class FaultConfig:
     mentions_unapproved: set[str] = field(default_factory=set)
     unknown_categories: set[str] = field(default_factory=set)
     broken_rules: set[str] = field(default_factory=set)
+    spikes: set[tuple[str, date]] = field(default_factory=set)
+    """(business_id or FIRST_ACCOUNT, day) of the spiked account-days."""
+
+    def is_spiked(self, business_id: str, account_index: int, day: date) -> bool:
+        """Whether spike= names this account-day (`*`: the first account, index 0)."""
+        return (business_id, day) in self.spikes or (account_index == 0 and (FIRST_ACCOUNT, day) in self.spikes)
 
     @classmethod
     def parse(cls, text: str | None) -> FaultConfig:
         config = cls()
-        known = {f.name for f in fields(cls)}
+        # the keys people write: the fields, but break= and spike= for the two that hold parsed sets
+        known = {f.name for f in fields(cls)} - {"broken_rules", "spikes"} | {"break", "spike"}
         for item in (text or "").split(","):
             item = item.strip()
             if not item:
                 continue
             name, sep, value = item.partition("=")
             name = name.strip()
-            if not sep or (name not in known and name != "break"):
+            if not sep or name not in known:
                 raise ValueError(
                     f"TIKTOK_SIMULATOR_FAULTS: cannot read {item!r}; expected name=value with name one of "
-                    f"{sorted(known - {'broken_rules'} | {'break'})}"
+                    f"{sorted(known)}"
                 )
+            if name == "spike":
+                config.spikes = {_spike(v.strip()) for v in value.split("|") if v.strip()}
+                continue
             if name == "break":
                 config.broken_rules = {v.strip() for v in value.split("|") if v.strip()}
                 unknown = config.broken_rules - set(BREAKABLE_RULES)
@@ -84,6 +99,20 @@ class FaultConfig:
         if sum(getattr(config, n) for n in RATE_NAMES) > 1:
             raise ValueError("TIKTOK_SIMULATOR_FAULTS: the fault rates add up to more than 1")
         return config
+
+
+def _spike(text: str) -> tuple[str, date]:
+    """`<business_id>@<YYYY-MM-DD>` (or `*@<YYYY-MM-DD>`, the first account) as (business_id, day)."""
+    account, sep, day = text.rpartition("@")
+    try:
+        if not sep or not account.strip():
+            raise ValueError
+        return account.strip(), date.fromisoformat(day.strip())
+    except ValueError:
+        raise ValueError(
+            f"TIKTOK_SIMULATOR_FAULTS: spike needs <business_id>@<YYYY-MM-DD> (or *@<YYYY-MM-DD> for the first "
+            f"account), got {text!r}"
+        ) from None
 
 
 class FaultInjector:
