@@ -451,7 +451,7 @@ def test_a_run_killed_anywhere_does_not_stop_the_next_one(tmp_path: Path, zygote
     for point in CRASH_MATRIX:
         reached = KILL_POINTS[point]
         run = zygote.start_run(root)
-        wait_for(lambda: reached(root, run), 120, f"the kill point {point}", run)  # noqa: B023
+        wait_for(lambda: reached(root, run), 400, f"the kill point {point}", run)  # noqa: B023
         dbt = dbt_child(run)
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=30)

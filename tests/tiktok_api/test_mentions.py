@@ -46,7 +46,8 @@ def test_the_list_is_capped_at_1000_in_the_apis_order_over_short_pages(rig: Rig)
     )
     cursors = [int(page.params["cursor"]) for page in result.pages]
     assert cursors == [sum(sizes[:i]) for i in range(len(sizes))], "the cursor is the offset of the next post"
-    assert result.pages[-1].data["has_more"] is False and result.calls == len(result.pages)
+    # a call timed out on a loaded machine is retried: one call more than pages
+    assert result.pages[-1].data["has_more"] is False and result.calls == len(result.pages) + result.retries
     post = result.records[0]
     assert set(post) == set(contract.MENTION_FIELDS) and len(post["item_id"]) == 19
     assert "@" not in post["video_link"], "the creator is not identified"
