@@ -13,6 +13,7 @@ import pytest
 from assets.raw import raw_assets, raw_tiktok_account, raw_tiktok_comments, raw_tiktok_videos
 from assets.resources import TikTokSource
 from tiktok_api import contract, landing
+from tiktok_api.team_config import ACCOUNTS_FILE
 
 PARTITION = date(2026, 11, 17)
 FAST = 600.0  # simulated seconds per real second: rate-limit pacing takes milliseconds
@@ -63,9 +64,12 @@ def files(root: Path, stream: str, partition: date, business_id: str) -> list[Pa
 
 def test_each_stream_lands_one_file_per_account_with_the_payload_as_sent(simulator_factory, data_dir):
     server = simulator_factory(speed=FAST, now=at(PARTITION, 24 * 3 + 1))
+    accounts = [a.business_id for a in server.simulator.world.accounts]
+    # industry benchmarks are fetched for an account's configured category only
+    lines = "".join(f"{business_id},,{contract.BUSINESS_CATEGORIES[0]}\n" for business_id in accounts)
+    (data_dir / ACCOUNTS_FILE).write_text("business_id,time_zone,business_category\n" + lines)
     result = materialize(server, raw_assets)
     assert result.success
-    accounts = [a.business_id for a in server.simulator.world.accounts]
     for stream in landing.STREAMS:
         for business_id in accounts:
             [path] = files(data_dir, stream, PARTITION, business_id)
