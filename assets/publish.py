@@ -28,6 +28,9 @@ MART_KEYS = [
     "fct_tiktok_post_sentiment_daily",
     "fct_tiktok_account_sentiment_daily",
     "fct_tiktok_mention_daily",
+    "fct_tiktok_post_timing",
+    "fct_tiktok_posting_performance",
+    "fct_tiktok_recommended_slots",
     "fct_tiktok_account_metric_anomalies",
     "fct_tiktok_mention_terms_daily",
 ]

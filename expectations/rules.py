@@ -178,6 +178,8 @@ _MENTION_TERM_MARTS = ("fct_tiktok_mention_terms_daily",)
 
 # The comment sentiment summaries (issue 17): keys, counts and shares.
 _SENTIMENT_MARTS = ("fct_tiktok_post_sentiment_daily", "fct_tiktok_account_sentiment_daily")
+# When and what to post (issue 18): keys, counts, completion rates, domains and references.
+_TIMING_MARTS = ("fct_tiktok_post_timing", "fct_tiktok_posting_performance", "fct_tiktok_recommended_slots")
 # The metric anomalies (issue 18): the key rule, and the performance rule that alerts on the newest day.
 _ANOMALY_MARTS = ("fct_tiktok_account_metric_anomalies",)
 # The profile history and the cross-platform rollup (issue 18): keys and counts.
@@ -212,6 +214,7 @@ RULES: dict[str, Rule] = dict(
                     "fct_tiktok_video_retention",
                     "fct_tiktok_response_times_daily",
                     *_SENTIMENT_MARTS,
+                    *_TIMING_MARTS,
                 ),
             },
             "A share or rate (completion rate, impression sources, audience shares, hourly activity shares, "
@@ -283,6 +286,7 @@ RULES: dict[str, Rule] = dict(
                     *_MENTION_TERM_MARTS,
                     *_SENTIMENT_MARTS,
                     *_PROFILE_AND_ROLLUP_MARTS,
+                    *_TIMING_MARTS,
                 ),
             },
             "A count (views, likes, comments, shares, followers, clicks, watch time) is below 0: a parsing error, "
@@ -312,6 +316,7 @@ RULES: dict[str, Rule] = dict(
                     *_SENTIMENT_MARTS,
                     *_PROFILE_AND_ROLLUP_MARTS,
                     *_ANOMALY_MARTS,
+                    *_TIMING_MARTS,
                 ),
             },
             "A key or identifying column is null, or a key (account-day, post in a fetch, video-day, comment, "
@@ -322,7 +327,7 @@ RULES: dict[str, Rule] = dict(
             VALUES_IN_DOMAIN,
             "Enumerated and bounded values stay in their domain",
             WARN,
-            _on(DBT, *_MARTS, *_REPLY_MARTS),
+            _on(DBT, *_MARTS, *_REPLY_MARTS, *_TIMING_MARTS),
             "A value outside its documented domain: an account type, media type or dimension name the model does "
             "not know, an hour outside 0-23, a negative video second, a snapshot gap under 1 day, an engagement "
             "rate above 1 (possible only on an anomaly: it is a ratio of counts, not an API percentage), a "
@@ -334,7 +339,7 @@ RULES: dict[str, Rule] = dict(
             "References resolve",
             WARN,
             # every mart but the accounts' dimension, which every reference points to
-            _on(DBT, *(model for model in _MARTS if model != "dim_tiktok_accounts")),
+            _on(DBT, *(model for model in _MARTS if model != "dim_tiktok_accounts"), *_TIMING_MARTS),
             "A row's account, post or parent comment is not in its dimension or table: one stream landed without "
             "the other (a failed account fetch), or a reply arrived before its parent (legitimate: the parent is "
             "deleted or beyond the fetched pages).",

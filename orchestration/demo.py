@@ -109,6 +109,11 @@ def print_headlines(warehouse: Warehouse) -> None:
         print("\nCommunity (mentions, top hashtag: the latest lists; negative: of the last 7 days' scored comments):")
         for row in warehouse.read_marts({"community": COMMUNITY_SQL})["community"].itertuples(index=False):
             print(community_line(*row))
+    if SLOTS_MART in counts:
+        print("\nWhen to post (slots whose posts had the most views 7 days after publishing; docs/decisions.md):")
+        rows = warehouse.read_marts({"slots": SLOTS_SQL})["slots"].itertuples(index=False)
+        for line in slots_lines(list(rows)):
+            print(line)
 
 
 def print_quality(
@@ -204,6 +209,35 @@ COMMUNITY_SQL = """
     left join sentiment as s using (business_id)
     left join queue as q using (business_id)
     order by a.username
+"""
+
+
+def slots_lines(rows: list[tuple]) -> list[str]:
+    """One line per account from SLOTS_SQL's rows (username, time_zone, slot, no_recommendation_reason), in order:
+    its recommended slots on its clock, or the reason it has none (thin data is a reason, never a guess)."""
+    by_account: dict[str, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_account[row[0]].append(row)
+    lines = []
+    for username, slots in by_account.items():
+        reason = slots[0][3]
+        if reason is not None and not pd.isna(reason):
+            lines.append(f"  @{username:<14} no recommendation: {reason}")
+        else:
+            lines.append(f"  @{username:<14} {', '.join(slot for _, _, slot, _ in slots)} ({slots[0][1]})")
+    return lines
+
+
+SLOTS_MART = "fct_tiktok_recommended_slots"
+# each account's slots on one clock, in rank order: its own time zone when one is configured ('local' sorts before
+# 'utc'), else UTC
+SLOTS_SQL = """
+    select username, time_zone, slot, no_recommendation_reason
+    from marts.fct_tiktok_recommended_slots as s
+    where time_basis = (
+        select min(c.time_basis) from marts.fct_tiktok_recommended_slots as c where c.business_id = s.business_id
+    )
+    order by username, slot_rank, slot
 """
 
 

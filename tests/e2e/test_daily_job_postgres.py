@@ -73,6 +73,8 @@ def test_the_daily_job_builds_checks_and_alerts_on_postgres_unchanged(
     print_headlines(Warehouse.from_env())
     headlines = capsys.readouterr().out
     assert "engagement rate" in headlines and "comments waiting for a reply" in headlines, headlines
+    # the recommended slots too: one day is thin data, so each account's line is the mart's reason
+    assert "When to post (" in headlines and "no recommendation: no " in headlines, headlines
 
     quality_alert_sensor(dg.build_sensor_context(instance=instance))
     alerts = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]

@@ -141,6 +141,7 @@ def test_a_second_make_demo_reuses_what_the_first_landed_and_built(tmp_path: Pat
     assert "skipped" not in first.stdout
     raw, marts = _files(data / "raw"), _mart_rows(data)
     assert raw and marts["fct_tiktok_account_daily"]
+    _the_recommended_slots_or_their_reasons_are_printed(first.stdout, data)
 
     second = make_demo()
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
@@ -158,6 +159,38 @@ def test_a_second_make_demo_reuses_what_the_first_landed_and_built(tmp_path: Pat
     assert _files(data / "raw") and set(_files(data / "raw")).isdisjoint(raw)
     assert {tuple(p.split("/")[1:4]) for p in _files(data / "raw")} == {tuple(p.split("/")[1:4]) for p in raw}
     assert set(_mart_rows(data)) == set(marts)
+
+
+def _the_recommended_slots_or_their_reasons_are_printed(stdout: str, data: Path) -> None:
+    """After the day table, one line per account: its recommended slots, or the mart's reason for none (2 days are
+    far too few for a slot with 3 posts measured a week after publishing)."""
+    assert "\nWhen to post (" in stdout, stdout[-3000:]
+    printed = stdout.split("\nWhen to post (", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        reasons = con.execute(
+            "select username, no_recommendation_reason from marts.fct_tiktok_recommended_slots as s where time_basis = "
+            "(select min(time_basis) from marts.fct_tiktok_recommended_slots where business_id = s.business_id) "
+            "order by username"
+        ).fetchall()
+    assert len(printed) == len(reasons) == 2, printed
+    for line, (username, reason) in zip(printed, reasons, strict=True):
+        assert line.split()[0] == f"@{username}"
+        assert reason and line.endswith(f"no recommendation: {reason}"), "thin data: the reason, never a guess"
+
+
+def test_the_slot_lines_show_each_accounts_slots_in_rank_order_or_why_there_are_none():
+    from orchestration.demo import slots_lines
+
+    rows = [
+        ("acme", "Europe/Berlin", "Tue 18:00", None),
+        ("acme", "Europe/Berlin", "Thu 09:00", None),
+        ("acme", "Europe/Berlin", "Fri 09:00", None),  # tied with Thu 09:00: both are recommended
+        ("jules", "UTC", "none", "no post measured at day 7 yet (3 published)"),
+    ]
+    assert slots_lines(rows) == [
+        "  @acme           Tue 18:00, Thu 09:00, Fri 09:00 (Europe/Berlin)",
+        "  @jules          no recommendation: no post measured at day 7 yet (3 published)",
+    ]
 
 
 def test_a_demo_with_other_faults_or_another_world_is_not_the_same_demo(tmp_path: Path):
