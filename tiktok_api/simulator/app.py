@@ -740,6 +740,7 @@ class Simulator:
                 "mentions_unapproved": sorted(config.mentions_unapproved),
                 "unknown_categories": sorted(config.unknown_categories),
                 "broken_rules": sorted(config.broken_rules),
+                "spikes": sorted(f"{business_id}@{day.isoformat()}" for business_id, day in config.spikes),
             }
         )
 
