@@ -15,6 +15,8 @@ MART_KEYS = [
     "dim_tiktok_accounts",
     "fct_tiktok_account_daily",
     "fct_tiktok_account_profile_daily",
+    "fct_tiktok_account_benchmarks",
+    "fct_tiktok_account_percentiles",
     "dim_tiktok_videos",
     "fct_tiktok_video_daily",
     "fct_tiktok_social_media_rollup",

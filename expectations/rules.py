@@ -151,6 +151,7 @@ _STAGING_AND_INTERMEDIATE = (
     "stg_tiktok__comments",
     "stg_tiktok__mentions",
     "stg_tiktok__mention_terms",
+    "stg_tiktok__benchmarks",
     "int_tiktok__account_daily_metrics",
     "int_tiktok__account_audience_shares",
     "int_tiktok__audience_activity_hours",
@@ -184,6 +185,8 @@ _TIMING_MARTS = ("fct_tiktok_post_timing", "fct_tiktok_posting_performance", "fc
 _ANOMALY_MARTS = ("fct_tiktok_account_metric_anomalies",)
 # The profile history and the cross-platform rollup (issue 18): keys and counts.
 _PROFILE_AND_ROLLUP_MARTS = ("fct_tiktok_account_profile_daily", "fct_tiktok_social_media_rollup")
+# Industry benchmarks (issue 18): keys, counts, and the rates and percentiles within [0, 1].
+_BENCHMARK_MARTS = ("fct_tiktok_account_benchmarks", "fct_tiktok_account_percentiles")
 
 
 # Where the audience-share sums are checked: on the raw answers, so that one account's bad breakdowns are
@@ -215,6 +218,7 @@ RULES: dict[str, Rule] = dict(
                     "fct_tiktok_response_times_daily",
                     *_SENTIMENT_MARTS,
                     *_TIMING_MARTS,
+                    *_BENCHMARK_MARTS,
                 ),
             },
             "A share or rate (completion rate, impression sources, audience shares, hourly activity shares, "
@@ -287,6 +291,7 @@ RULES: dict[str, Rule] = dict(
                     *_SENTIMENT_MARTS,
                     *_PROFILE_AND_ROLLUP_MARTS,
                     *_TIMING_MARTS,
+                    *_BENCHMARK_MARTS,
                 ),
             },
             "A count (views, likes, comments, shares, followers, clicks, watch time) is below 0: a parsing error, "
@@ -317,6 +322,7 @@ RULES: dict[str, Rule] = dict(
                     *_PROFILE_AND_ROLLUP_MARTS,
                     *_ANOMALY_MARTS,
                     *_TIMING_MARTS,
+                    *_BENCHMARK_MARTS,
                 ),
             },
             "A key or identifying column is null, or a key (account-day, post in a fetch, video-day, comment, "

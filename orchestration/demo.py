@@ -109,6 +109,10 @@ def print_headlines(warehouse: Warehouse) -> None:
         print("\nCommunity (mentions, top hashtag: the latest lists; negative: of the last 7 days' scored comments):")
         for row in warehouse.read_marts({"community": COMMUNITY_SQL})["community"].itertuples(index=False):
             print(community_line(*row))
+    if BENCHMARKS_MART in counts:
+        print("\nBenchmarks (engagement rate over the last 30 days vs the average of the account's business category):")
+        for row in warehouse.read_marts({"benchmarks": BENCHMARKS_SQL})["benchmarks"].itertuples(index=False):
+            print(benchmark_line(*row))
     if SLOTS_MART in counts:
         print("\nWhen to post (slots whose posts had the most views 7 days after publishing; docs/decisions.md):")
         rows = warehouse.read_marts({"slots": SLOTS_SQL})["slots"].itertuples(index=False)
@@ -208,6 +212,32 @@ COMMUNITY_SQL = """
     left join top_hashtags as t using (business_id)
     left join sentiment as s using (business_id)
     left join queue as q using (business_id)
+    order by a.username
+"""
+
+
+def benchmark_line(
+    username: str, category: object, engagement_rate: object, category_rate: object, reason: object
+) -> str:
+    """One account's engagement rate over 30 days beside its category's average, or why there is none to compare."""
+
+    def shown(value: object, spec: str) -> str:
+        return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
+
+    own = f"  @{username:<14} {shown(engagement_rate, '>6.2%')} engagement rate"
+    if reason is not None and not pd.isna(reason):
+        return f"{own}  (no benchmark: {reason})"
+    return f"{own}  vs {shown(category_rate, '>6.2%')} for {category}"
+
+
+BENCHMARKS_MART = "fct_tiktok_account_benchmarks"
+# each account's newest day: the engagement rate of its last 30 days beside its category's (docs/decisions.md)
+BENCHMARKS_SQL = """
+    select a.username, b.business_category, b.engagement_rate_30d, b.category_average_engagement_rate,
+        b.no_benchmark_reason
+    from marts.dim_tiktok_accounts as a
+    join marts.fct_tiktok_account_benchmarks as b using (business_id)
+    where b.metric_date = (select max(metric_date) from marts.fct_tiktok_account_benchmarks)
     order by a.username
 """
 

@@ -46,8 +46,9 @@ RECORD_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     contract.MENTION_VIDEO_LIST: {"videos[]": contract.MENTION_FIELDS},
     contract.MENTION_TOP_HASHTAG_LIST: {"hashtags[]": contract.MENTION_HASHTAG_FIELDS},
     contract.MENTION_TOP_WORD_LIST: {"words[]": contract.MENTION_WORD_FIELDS},
+    contract.BENCHMARK: {"": contract.BENCHMARK_FIELDS},
 }
-_API_FIELD = re.compile(r"(?P<endpoint>/\S+/) (?P<path>[a-z_]+(\[\])?(\.[a-z_]+(\[\])?)*)")
+_API_FIELD = re.compile(r"(?P<endpoint>/\S+/) (?P<path>[a-z_][a-z0-9_]*(\[\])?(\.[a-z_][a-z0-9_]*(\[\])?)*)")
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _locate(endpoint: str, path: str) -> tuple[str, str] | None:
     """(record list, field) that `path` of `endpoint` names, or None when the contract has no such field."""
     for prefix, fields in RECORD_FIELDS.get(endpoint, {}).items():
         rest = path if not prefix else path.removeprefix(prefix + ".") if path.startswith(prefix + ".") else None
-        if rest is not None and (field := re.match(r"[a-z_]+", rest)[0]) in fields:
+        if rest is not None and (field := re.match(r"[a-z_][a-z0-9_]*", rest)[0]) in fields:
             return prefix, field
     return None
 

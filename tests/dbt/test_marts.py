@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -25,15 +26,21 @@ from assets.dbt import (
     group_for_fqn,
     tiktok_dbt_models,
 )
+from assets.raw import raw_tiktok_benchmarks
+from assets.resources import TikTokSource
+from assets.team_config import tiktok_team_config
 from assets.warehouse import Warehouse as WarehouseResource
 from orchestration.definitions import defs
-from tests.dbt.conftest import Warehouse
-from tiktok_api import landing
+from tests.dbt.conftest import Warehouse, fetch_time, restored_environment
+from tiktok_api import contract, landing
 from tiktok_api.client import Page
+from tiktok_api.simulator import Simulator, SimulatorServer
 
 MARTS = {
     "dim_tiktok_accounts",
     "fct_tiktok_account_daily",
+    "fct_tiktok_account_benchmarks",
+    "fct_tiktok_account_percentiles",
     "dim_tiktok_videos",
     "fct_tiktok_video_daily",
     "fct_tiktok_account_audience",
@@ -113,7 +120,7 @@ def test_an_exposure_names_the_bi_dashboards():
 
 def test_sources_are_the_raw_assets_and_freshness_is_the_dagster_checks_alone():
     sources = [s for s in manifest()["sources"].values() if s["source_name"] == "tiktok_raw"]
-    assert {s["name"] for s in sources} == {"account", "videos", "comments", "mentions", "mention_terms"}
+    assert {s["name"] for s in sources} == {"account", "videos", "comments", "mentions", "mention_terms", "benchmarks"}
     for source in sources:
         # the mention terms land with the mention list, by raw_tiktok_mentions
         asset = "mentions" if source["name"] == "mention_terms" else source["name"]
@@ -200,6 +207,7 @@ def test_each_raw_stream_is_parsed_by_one_staging_model_only():
         "comments": ["stg_tiktok__comments"],
         "mentions": ["stg_tiktok__mentions"],
         "mention_terms": ["stg_tiktok__mention_terms"],
+        "benchmarks": ["stg_tiktok__benchmarks"],
     }
     for node in nodes:
         if node["resource_type"] == "model" and node["fqn"][1] != "staging":
@@ -703,6 +711,190 @@ def test_a_newer_terms_fetch_replaces_the_account_days_lists_whole(warehouse: Wa
             assert fetches == [("refetch",)], f"{model}: the lists of two fetches are never mixed"
     untouched = [row for row in before if (row[0], row[1]) != (business_id, day)]
     assert [row for row in after if (row[0], row[1]) != (business_id, day)] == untouched
+
+
+@dataclass
+class Benchmarked:
+    """A copy of the module's warehouse whose accounts have business categories, its days' benchmarks landed and
+    built: the data folder, the DuckDB file, each account's category (None: a line without one) and the raw asset's
+    materialisations."""
+
+    data_dir: Path
+    path: Path
+    categories: dict[str, str | None]
+    landings: list[dg.AssetMaterialization]
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def benchmarked(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Benchmarked:
+    """The module's warehouse lands no benchmarks (it has no accounts.csv): a copy writes one (two accounts of one
+    category, one of another, one line without a category), loads it, lands the benchmarks of every day the way
+    the daily run does and builds the benchmark models over the days."""
+    folder = tmp_path_factory.mktemp("benchmarked")
+    copy = folder / "warehouse.duckdb"
+    shutil.copy(warehouse.path, copy)
+    ids = [account.business_id for account in warehouse.server.simulator.world.accounts]
+    assert warehouse.server.simulator.seed == 42 and len(ids) == 4
+    categories = dict(zip(ids, ["food_and_beverage", "food_and_beverage", "beauty", None], strict=True))
+    lines = "".join(f"{business_id},,{category or ''}\n" for business_id, category in categories.items())
+    (folder / "accounts.csv").write_text("business_id,time_zone,business_category\n" + lines)
+    landings = []
+    # a simulator of the same world, its clock walked forward from the first day (the module's has passed them)
+    simulator = Simulator(seed=42, accounts=4, now=fetch_time(warehouse.days[0]), speed=600.0)
+    with restored_environment(("TIKTOK_DATA_DIR", "TIKTOK_DUCKDB_PATH")), SimulatorServer(simulator) as server:
+        os.environ["TIKTOK_DATA_DIR"], os.environ["TIKTOK_DUCKDB_PATH"] = str(folder), str(copy)
+        resources = {"warehouse": WarehouseResource.from_env()}
+        assert dg.materialize([tiktok_team_config], partition_key=warehouse.days[0].isoformat(), resources=resources)
+        for day in warehouse.days:
+            simulator.clock.set(now=fetch_time(day))
+            result = dg.materialize(
+                [raw_tiktok_benchmarks],
+                partition_key=day.isoformat(),
+                resources={"tiktok": TikTokSource(simulator_url=server.url)},
+            )
+            landings += [event.materialization for event in result.get_asset_materialization_events()]
+        window = {
+            "TIKTOK_DBT_MIN_DATE": str(warehouse.days[0]),
+            "TIKTOK_DBT_MAX_DATE": str(warehouse.days[-1] + timedelta(days=1)),
+        }
+        models = "stg_tiktok__benchmarks fct_tiktok_account_benchmarks fct_tiktok_account_percentiles"
+        proc = _dbt(["build", "--select", models], folder / "target", window)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+    return Benchmarked(folder, copy, categories, landings)
+
+
+def test_benchmarks_land_for_configured_accounts_and_skip_one_without_a_category(benchmarked: Benchmarked):
+    without = next(business_id for business_id, category in benchmarked.categories.items() if category is None)
+    for landed in benchmarked.landings:
+        assert landed.metadata["failed_accounts"].value == {}
+        assert list(landed.metadata["skipped"].value) == [without]
+        assert "accounts.csv line 5 leaves business_category empty" in landed.metadata["skipped"].value[without]
+        assert landed.metadata["records"].value == 3
+    fetches = [
+        landing.read_fetch(path)
+        for path in sorted((benchmarked.data_dir / "raw" / "tiktok" / "benchmarks").rglob("[0-9]*.json"))
+    ]
+    assert {(f["business_id"], f["business_category"]) for f in fetches} == {
+        (business_id, category) for business_id, category in benchmarked.categories.items() if category
+    }
+
+
+def test_the_category_averages_reconcile_from_raw_beside_each_accounts_30_days(
+    warehouse: Warehouse, benchmarked: Benchmarked
+):
+    """Staging holds each category-day's newest answer; the mart sets it beside every configured account's day and
+    says why it has none; the account's 30-day figures are its own marts' rows of the 30 days, summed."""
+    answers: dict[tuple[str, date], dict] = {}
+    for path in sorted((benchmarked.data_dir / "raw" / "tiktok" / "benchmarks").rglob("[0-9]*.json")):
+        fetch = landing.read_fetch(path)
+        data = fetch["pages"][0]["response"]["data"]
+        answers[(data["business_category"], date.fromisoformat(data["date"]))] = data
+    assert {day for _, day in answers} == set(warehouse.days), "each day's run lands the day itself (after the lag)"
+    averages = ", ".join(contract.BENCHMARK_METRICS)
+    staged = benchmarked.query(
+        f"select business_category, benchmark_date, {averages} from staging.stg_tiktok__benchmarks"
+    )
+    assert {(c, d): dict(zip(contract.BENCHMARK_METRICS, values, strict=True)) for c, d, *values in staged} == {
+        key: {metric: answer[metric] for metric in contract.BENCHMARK_METRICS} for key, answer in answers.items()
+    }
+    assert len(staged) == len(answers) == 2 * len(warehouse.days), "one row per category and day"
+
+    rows = benchmarked.query(
+        "select business_id, metric_date, business_category, category_average_followers, "
+        "category_average_engagement_rate, no_benchmark_reason, metric_days, video_views_30d, engagement_rate_30d, "
+        "videos_posted_30d, videos_measured, likes_per_video_30d, net_followers_30d "
+        "from marts.fct_tiktok_account_benchmarks"
+    )
+    days = benchmarked.query(
+        "select business_id, metric_date, video_views, engagements, new_followers - lost_followers "
+        "from marts.fct_tiktok_account_daily"
+    )
+    assert {(r[0], r[1]) for r in rows} == {(d[0], d[1]) for d in days}, "every account-day, configured or not"
+    videos = benchmarked.query(
+        "select business_id, item_id, cast(timezone('UTC', published_at) as date) from marts.dim_tiktok_videos"
+    )
+    likes = {
+        (i, d): n
+        for i, d, n in benchmarked.query("select item_id, snapshot_date, likes from marts.fct_tiktok_video_daily")
+    }
+    checked = 0
+    for (
+        business_id,
+        day,
+        category,
+        followers,
+        rate,
+        reason,
+        metric_days,
+        views,
+        engagement_rate,
+        posted,
+        measured,
+        per_video,
+        net,
+    ) in rows:
+        expected_category = benchmarked.categories[business_id]
+        assert category == expected_category
+        answer = answers.get((category, day))
+        if category is None:
+            assert (followers, rate, reason) == (None, None, "no business category configured in accounts.csv")
+        elif answer is None:
+            assert (followers, rate, reason) == (None, None, "no benchmark of the category landed for this day")
+        else:
+            assert (followers, rate, reason) == (answer["average_followers"], answer["average_engagement_rate"], None)
+            checked += 1
+        window = [d for d in days if d[0] == business_id and day - timedelta(days=30) < d[1] <= day]
+        assert metric_days == len(window)
+        assert views == sum(d[2] for d in window)
+        total_engagements = sum(d[3] for d in window)
+        assert engagement_rate == (total_engagements / views if views else None)
+        assert net == sum(d[4] for d in window)
+        in_window = [
+            item
+            for owner, item, published_on in videos
+            if owner == business_id and day - timedelta(days=30) < published_on <= day
+        ]
+        assert posted == len(in_window)
+        counted = [likes[(item, day)] for item in in_window if (item, day) in likes]
+        assert measured == len(counted)
+        assert per_video == (sum(counted) / len(counted) if counted else None)
+    assert checked == 3 * len(warehouse.days), "the three configured accounts have their category beside each day"
+
+
+def _percent_rank(value: float | None, values: list[float | None]) -> float | None:
+    ranked = [v for v in values if v is not None]
+    if value is None or len(ranked) < 2:
+        return None
+    return sum(v < value for v in ranked) / (len(ranked) - 1)
+
+
+def test_the_percentiles_rank_each_figure_among_all_accounts_and_within_the_follower_band(benchmarked: Benchmarked):
+    rows = benchmarked.query(
+        "select business_id, metric_date, metric_name, metric_value, follower_band, accounts_ranked, "
+        "accounts_ranked_in_band, percent_rank, percent_rank_in_band from marts.fct_tiktok_account_percentiles"
+    )
+    [(account_days,)] = benchmarked.query("select count(*) from marts.fct_tiktok_account_benchmarks")
+    assert len(rows) == 8 * account_days, "the eight figures of every account-day"
+    groups: dict[tuple, list[tuple]] = defaultdict(list)
+    for row in rows:
+        groups[(row[1], row[2])].append(row)
+    bands = set()
+    for members in groups.values():
+        values = [m[3] for m in members]
+        for business_id, _, _, value, band, ranked, in_band, rank, rank_in_band in members:
+            same_band = [m[3] for m in members if band is not None and m[4] == band]
+            assert ranked == sum(v is not None for v in values)
+            assert in_band == sum(v is not None for v in same_band)
+            assert rank == _percent_rank(value, values), business_id
+            assert rank_in_band == _percent_rank(value, same_band), business_id
+            bands.add(band)
+    assert len(bands - {None}) >= 2, "the demo accounts span several bands"
+    alone = [r for r in rows if r[6] == 1 and r[3] is not None]
+    assert alone and all(r[8] is None for r in alone), "an account alone in its band has no rank in it"
 
 
 def test_the_profile_history_holds_each_days_profile_from_raw(warehouse: Warehouse):

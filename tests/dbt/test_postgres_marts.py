@@ -15,11 +15,14 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import psycopg2
 import pytest
 
 from assets.dbt import DBT_EXECUTABLE, dbt_project
+from assets.team_config import tiktok_team_config
+from assets.warehouse import Warehouse
 from tests.dbt.conftest import build_dbt, fetch_time, land, restored_environment
 from tests.dbt.test_marts import MARTS as ALL_MARTS
 from tests.docs_blocks import tagged
@@ -88,6 +91,18 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory, postgres_server: Postgr
     with restored_environment((*ENV_KEYS, ANOMALY_MIN_HISTORY)), SimulatorServer(simulator) as server:
         os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
         os.environ[ANOMALY_MIN_HISTORY] = "3"
+        # the team's accounts.csv, loaded into both warehouses: every account but the last in a business category,
+        # so that the benchmark marts hold TikTok's averages too
+        ids = [account.business_id for account in simulator.world.accounts]
+        categories = zip(ids, ("beauty", "beauty", "travel", ""), strict=True)
+        lines = "".join(f"{business_id},,{category}\n" for business_id, category in categories)
+        (data_dir / "accounts.csv").write_text("business_id,time_zone,business_category\n" + lines)
+        for kind in ("duckdb", "postgres"):
+            built.use(kind)
+            resources = {"warehouse": Warehouse.from_env()}
+            assert dg.materialize(
+                [tiktok_team_config], partition_key=FIRST_DAY.isoformat(), resources=resources
+            ).success
         for day in (FIRST_DAY + timedelta(days=i) for i in range(DAYS)):
             land(server, day)
             for kind in ("duckdb", "postgres"):
@@ -134,6 +149,19 @@ def test_the_marts_cover_every_day_and_account(warehouses: Warehouses):
     accounts = warehouses.postgres_rows("select count(*) from marts.dim_tiktok_accounts")
     snapshot_days = warehouses.postgres_rows("select count(distinct snapshot_date) from marts.fct_tiktok_video_daily")
     assert days[0][0] >= DAYS and accounts[0][0] == 4 and snapshot_days[0][0] == DAYS
+
+
+def test_the_benchmark_marts_compare_the_configured_accounts_on_both_warehouses(warehouses: Warehouses):
+    """The row-for-row comparison above covers TikTok's category averages: three accounts have them on the days the
+    daily runs landed, the fourth (no category) has its reason."""
+    sql = (
+        "select count(distinct business_id) filter (where category_average_engagement_rate is not null), "
+        "count(*) filter (where no_benchmark_reason = 'no business category configured in accounts.csv') "
+        "from marts.fct_tiktok_account_benchmarks"
+    )
+    compared, without = warehouses.postgres_rows(sql)[0]
+    assert compared == 3 and without > 0
+    assert warehouses.duckdb_rows(sql) == warehouses.postgres_rows(sql)
 
 
 def test_the_column_types_are_the_contracts_on_postgres(warehouses: Warehouses):

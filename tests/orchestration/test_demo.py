@@ -142,6 +142,7 @@ def test_a_second_make_demo_reuses_what_the_first_landed_and_built(tmp_path: Pat
     raw, marts = _files(data / "raw"), _mart_rows(data)
     assert raw and marts["fct_tiktok_account_daily"]
     _the_recommended_slots_or_their_reasons_are_printed(first.stdout, data)
+    _the_benchmark_lines_are_printed(first.stdout, data)
 
     second = make_demo()
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
@@ -178,6 +179,24 @@ def _the_recommended_slots_or_their_reasons_are_printed(stdout: str, data: Path)
         assert reason and line.endswith(f"no recommendation: {reason}"), "thin data: the reason, never a guess"
 
 
+def _the_benchmark_lines_are_printed(stdout: str, data: Path) -> None:
+    """After the day table, one line per account: its engagement rate of the last 30 days beside its category's, as
+    the mart holds them on the newest day; an account the data folder's accounts.csv gives a category is compared
+    (the demo lands its benchmarks), any other says why it is not."""
+    from orchestration.demo import BENCHMARKS_SQL, benchmark_line
+
+    assert "\nBenchmarks (" in stdout, stdout[-3000:]
+    printed = stdout.split("\nBenchmarks (", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(BENCHMARKS_SQL).fetchall()
+    assert printed == [benchmark_line(*row) for row in rows] and len(printed) == 2, printed
+    accounts = data / "accounts.csv"
+    configured = (
+        [line for line in accounts.read_text().splitlines()[1:] if line.split(",")[-1]] if accounts.exists() else []
+    )
+    assert sum(" vs " in line for line in printed) == len(configured), (printed, configured)
+
+
 def test_the_slot_lines_show_each_accounts_slots_in_rank_order_or_why_there_are_none():
     from orchestration.demo import slots_lines
 
@@ -191,6 +210,18 @@ def test_the_slot_lines_show_each_accounts_slots_in_rank_order_or_why_there_are_
         "  @acme           Tue 18:00, Thu 09:00, Fri 09:00 (Europe/Berlin)",
         "  @jules          no recommendation: no post measured at day 7 yet (3 published)",
     ]
+
+
+def test_a_benchmark_line_sets_the_accounts_rate_beside_its_categorys_or_says_why_not():
+    from orchestration.demo import benchmark_line
+
+    assert benchmark_line("acme", "food_and_beverage", 0.0857, 0.0846, None) == (
+        "  @acme            8.57% engagement rate  vs  8.46% for food_and_beverage"
+    )
+    reason = "no business category configured in accounts.csv"
+    assert benchmark_line("jules", None, float("nan"), None, reason) == (
+        "  @jules          no data engagement rate  (no benchmark: no business category configured in accounts.csv)"
+    )
 
 
 def test_a_demo_with_other_faults_or_another_world_is_not_the_same_demo(tmp_path: Path):
