@@ -94,6 +94,15 @@ def _rows(warehouse: Warehouse, accounts: set[str]) -> dict[str, list[tuple]]:
     return rows
 
 
+def _categorised(folder: Path, ids: list[str]) -> Path:
+    """`folder` with an accounts.csv that gives every account a business category, so that every stream lands for
+    every account (raw_tiktok_benchmarks skips an account without one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = "".join(f"{business_id},,travel\n" for business_id in ids)
+    (folder / "accounts.csv").write_text("business_id,time_zone,business_category\n" + lines)
+    return folder
+
+
 def _runbook_query() -> str:
     """The SQL of docs/runbook.md's section on quarantined account-days (tagged as run here)."""
     return tagged("docs/runbook.md", "by tests/e2e/test_quarantine.py", "tiktok_quarantine.account_days").text
@@ -114,13 +123,13 @@ def test_bad_accounts_are_quarantined_and_the_control_accounts_build_as_on_a_cle
     ids = [account.business_id for account in sim.world.accounts]
     bad, controls = {ids[i] for i in BAD}, {ids[i] for i in CONTROLS}
 
-    clean_warehouse = use_warehouse(tmp_path / "clean", warehouse_kind, request, monkeypatch)
+    clean_warehouse = use_warehouse(_categorised(tmp_path / "clean", ids), warehouse_kind, request, monkeypatch)
     clean = run_daily_at(url, clean_warehouse, dg.DagsterInstance.ephemeral())
     assert clean.success and all(e.passed for e in clean.get_asset_check_evaluations())
     clean_rows = _rows(clean_warehouse, controls)
     assert all(clean_rows[mart] for mart in ("dim_tiktok_accounts", "fct_tiktok_video_daily")), "controls have data"
 
-    folder = tmp_path / "bad"
+    folder = _categorised(tmp_path / "bad", ids)
     warehouse = use_warehouse(folder, warehouse_kind, request, monkeypatch)
     instance = dg.DagsterInstance.ephemeral()
     with MutatingProxy(url, {ids[i]: mutate for i, mutate in BAD.items()}) as proxy:
