@@ -35,6 +35,10 @@ MART_KEYS = [
     "fct_tiktok_recommended_slots",
     "fct_tiktok_account_metric_anomalies",
     "fct_tiktok_mention_terms_daily",
+    "dim_tiktok_post_labels",
+    "dim_tiktok_label_lines",
+    "fct_tiktok_label_daily",
+    "fct_tiktok_hashtag_daily",
 ]
 
 

@@ -3,7 +3,8 @@
 Thin glue over tiktok_api/team_config.py: read both files, write their valid lines into tiktok_config.account_settings
 and tiktok_config.post_labels (replacing what an earlier run loaded), and report every line that could not be read
 in the WARN check config_lines_valid, one line each: a bad line is skipped, every good line still loads. One asset per
-file (dbt maps each source table to one asset), both written by one step.
+file (dbt maps each source table to one asset), both written by one step. Once dbt has built the label marts, the WARN
+check labels_match_posts names every label line that labels no post.
 """
 # No `from __future__ import annotations`: Dagster reads the context annotations at runtime.
 
@@ -14,8 +15,8 @@ import dagster as dg
 
 from assets.catalog import ASSET_OWNERS, runbook_link
 from assets.partitions import daily_partitions
-from assets.warehouse import ACCOUNT_SETTINGS_TABLE, POST_LABELS_TABLE, WAREHOUSE_POOL, Warehouse
-from expectations.rules import CONFIG_LINES_VALID, RULES
+from assets.warehouse import ACCOUNT_SETTINGS_TABLE, MARTS_SCHEMA, POST_LABELS_TABLE, WAREHOUSE_POOL, Warehouse
+from expectations.rules import CONFIG_LINES_VALID, LABELS_MATCH_POSTS, RULES
 from tiktok_api import team_config
 from tiktok_api.settings import data_dir
 
@@ -121,3 +122,48 @@ def tiktok_team_config(context: dg.AssetExecutionContext, warehouse: Warehouse) 
             },
             check_results=[bad_lines_result(problems, asset)],
         )
+
+
+LABEL_LINES_MART = "dim_tiktok_label_lines"
+UNMATCHED_LABEL_LINES_SQL = (
+    f"select line_number, match_value, label from {MARTS_SCHEMA}.{LABEL_LINES_MART} "
+    "where posts_matched = 0 order by line_number"
+)
+
+
+def unmatched_lines_result(unmatched: list[tuple[int, str, str]]) -> dg.AssetCheckResult:
+    """labels_match_posts: WARN naming each label line (line number, match, label) that labels no post."""
+    named = [
+        f"{team_config.LABELS_FILE} line {line}: {match!r} (label {label!r}) matches no post"
+        for line, match, label in unmatched
+    ]
+    return dg.AssetCheckResult(
+        check_name=LABELS_MATCH_POSTS,
+        passed=not unmatched,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=None if not unmatched else f"{len(unmatched)} label line(s) label no post: " + "; ".join(named),
+        metadata={
+            "rule_id": LABELS_MATCH_POSTS,
+            "severity": RULES[LABELS_MATCH_POSTS].severity,
+            "offending_count": len(unmatched),
+            "sample_keys": dg.MetadataValue.json(
+                [f"{team_config.LABELS_FILE} line {line}" for line, *_ in unmatched][:10]
+            ),
+            "unmatched_lines": dg.MetadataValue.json(named),
+            "runbook": runbook_link(LABELS_MATCH_POSTS),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=LABEL_LINES_MART,
+    name=LABELS_MATCH_POSTS,
+    pool=WAREHOUSE_POOL,
+    description=f"{RULES[LABELS_MATCH_POSTS].title} ({RULES[LABELS_MATCH_POSTS].severity}; "
+    f"{RULES[LABELS_MATCH_POSTS].runbook}): each line of {team_config.LABELS_FILE} that labels no post is named.",
+)
+def labels_match_posts(warehouse: Warehouse) -> dg.AssetCheckResult:
+    frame = warehouse.read_marts({"unmatched": UNMATCHED_LABEL_LINES_SQL})["unmatched"]
+    return unmatched_lines_result(
+        [(int(row.line_number), str(row.match_value), str(row.label)) for row in frame.itertuples(index=False)]
+    )

@@ -63,6 +63,7 @@ MENTIONS_AT_MOST_1000 = "mentions_at_most_1000"
 MENTION_WINDOW_WITHIN_90_DAYS = "mention_window_within_90_days"
 METRICS_WITHIN_USUAL_RANGE = "metrics_within_usual_range"
 CONFIG_LINES_VALID = "config_lines_valid"
+LABELS_MATCH_POSTS = "labels_match_posts"
 
 RUNBOOK = "docs/runbook.md"
 # Failed checks whose rule has no section of its own (a check without rule metadata) point here.
@@ -185,6 +186,9 @@ _TIMING_MARTS = ("fct_tiktok_post_timing", "fct_tiktok_posting_performance", "fc
 _ANOMALY_MARTS = ("fct_tiktok_account_metric_anomalies",)
 # The profile history and the cross-platform rollup (issue 18): keys and counts.
 _PROFILE_AND_ROLLUP_MARTS = ("fct_tiktok_account_profile_daily", "fct_tiktok_social_media_rollup")
+# Labels and hashtag performance (issue 18): keys; the label lines' and the daily marts' counts; their completion.
+_LABEL_DAILY_MARTS = ("fct_tiktok_label_daily", "fct_tiktok_hashtag_daily")
+_LABEL_MARTS = ("dim_tiktok_post_labels", "dim_tiktok_label_lines", *_LABEL_DAILY_MARTS)
 # Industry benchmarks (issue 18): keys, counts, and the rates and percentiles within [0, 1].
 _BENCHMARK_MARTS = ("fct_tiktok_account_benchmarks", "fct_tiktok_account_percentiles")
 
@@ -218,6 +222,7 @@ RULES: dict[str, Rule] = dict(
                     "fct_tiktok_response_times_daily",
                     *_SENTIMENT_MARTS,
                     *_TIMING_MARTS,
+                    *_LABEL_DAILY_MARTS,
                     *_BENCHMARK_MARTS,
                 ),
             },
@@ -291,6 +296,8 @@ RULES: dict[str, Rule] = dict(
                     *_SENTIMENT_MARTS,
                     *_PROFILE_AND_ROLLUP_MARTS,
                     *_TIMING_MARTS,
+                    "dim_tiktok_label_lines",
+                    *_LABEL_DAILY_MARTS,
                     *_BENCHMARK_MARTS,
                 ),
             },
@@ -322,6 +329,7 @@ RULES: dict[str, Rule] = dict(
                     *_PROFILE_AND_ROLLUP_MARTS,
                     *_ANOMALY_MARTS,
                     *_TIMING_MARTS,
+                    *_LABEL_MARTS,
                     *_BENCHMARK_MARTS,
                 ),
             },
@@ -425,6 +433,16 @@ RULES: dict[str, Rule] = dict(
             "of columns, an unknown time zone or business category, a business_id configured twice, a post URL "
             "without a post id, a malformed #hashtag or caption pattern, an empty label. The line is skipped and "
             "named; every other line loads. Checked by the assets that load the files (assets/team_config.py).",
+        ),
+        _rule(
+            LABELS_MATCH_POSTS,
+            "Every label line labels at least one post",
+            WARN,
+            _on(DAGSTER, "dim_tiktok_label_lines"),
+            "A line of labels.csv that loaded labels no post (dim_tiktok_label_lines.posts_matched = 0): a post id or "
+            "URL of a post no connected account holds (deleted, another account's, a typo in the digits), a "
+            "hashtag no caption uses, a caption pattern no caption contains. The label is missing from the label "
+            "marts until a post matches. Checked by a Dagster check on the mart (assets/team_config.py).",
         ),
         _rule(
             METRICS_WITHIN_USUAL_RANGE,

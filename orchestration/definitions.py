@@ -10,7 +10,7 @@ from assets.publish import tiktok_marts_for_bi
 from assets.quality import quality_checks, raw_partitions_fresh
 from assets.raw import raw_assets
 from assets.report import tiktok_report
-from assets.team_config import tiktok_team_config
+from assets.team_config import labels_match_posts, tiktok_team_config
 from orchestration.resources import tiktok_source, warehouse
 from orchestration.schedules import (
     build_daily_schedule,
@@ -76,7 +76,7 @@ defs = dg.Definitions(
         tiktok_marts_for_bi,
         tiktok_report,
     ],
-    asset_checks=[*quality_checks, raw_partitions_fresh],
+    asset_checks=[*quality_checks, raw_partitions_fresh, labels_match_posts],
     jobs=[raw_ingestion_job, dbt_job, daily_job, freshness_job, full_check_job],
     schedules=[
         build_daily_schedule(daily_job),

@@ -32,6 +32,8 @@ from tiktok_api.days import daily_run_time, newest_published_day
 from tiktok_api.files import atomic_write_text
 from tiktok_api.settings import data_dir, load_env_file
 from tiktok_api.simulator import FaultConfig, Simulator, SimulatorServer
+from tiktok_api.simulator.world import AccountSpec, World
+from tiktok_api.team_config import ACCOUNTS_FILE, LABELS_FILE
 
 DEMO_DAYS = 14
 SKIPPED = "landed and built by an earlier make demo (make demo FRESH=1 starts over)"
@@ -271,6 +273,88 @@ SLOTS_SQL = """
 """
 
 
+# The example team configuration the demo writes when the data folder has none (README, "Team configuration
+# files"): the four demo accounts' time zones and business categories; accounts past the fourth are configured UTC.
+DEMO_ACCOUNT_SETTINGS = {
+    "acme_coffee": ("America/New_York", "food_and_beverage"),
+    "jules.makes": ("Europe/London", "art_and_crafts"),
+    "tiny_bakery": ("Europe/Berlin", "restaurants"),
+    "new_studio": ("Asia/Tokyo", "entertainment"),
+}
+
+
+def example_team_config(world: World, first_day: date) -> dict[str, str]:
+    """accounts.csv and labels.csv for the simulator's demo accounts: every account's settings, and labels by hashtag,
+    by caption pattern (the same label twice: a post can match it both ways) and by the URL of the first account's
+    newest post before `first_day` (a launch)."""
+    accounts = ["business_id,time_zone,business_category"] + [
+        f"{a.business_id},{','.join(DEMO_ACCOUNT_SETTINGS.get(a.username, ('UTC', 'other')))}" for a in world.accounts
+    ]
+    labels = ["match,label", "#coffee,Coffee", "#tutorial,How-to", "#behindthescenes,Behind the scenes",
+              "behind*scenes,Behind the scenes"]  # fmt: skip
+    first: AccountSpec = world.accounts[0]
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC).timestamp()
+    launched = world.visible_posts(first, start)
+    if launched:
+        labels.append(f"https://www.tiktok.com/@{first.username}/video/{launched[-1].item_id},Launch")
+    return {ACCOUNTS_FILE: "\n".join(accounts) + "\n", LABELS_FILE: "\n".join(labels) + "\n"}
+
+
+def write_example_team_config(root: Path, files: dict[str, str]) -> list[str]:
+    """Write each file that `root` does not have yet (a team's own file is never overwritten); the names written."""
+    written = []
+    for name, text in files.items():
+        path = root / name
+        if not path.exists():
+            atomic_write_text(path, text)
+            written.append(name)
+    return written
+
+
+def label_line(label: str, posts: object, views: object, engagement_rate: object) -> str:
+    """One label's line; NULL reads "no data" (no view gained in the days built)."""
+
+    def shown(value: object, spec: str) -> str:
+        return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
+
+    return f"  {label[:24]:<24} {shown(posts, '>5.0f')} posts  {shown(views, '>9.0f')} views  " + (
+        f"{shown(engagement_rate, '>6.2%')} engagement rate"
+    )
+
+
+LABELS_MART = "fct_tiktok_label_daily"
+# each label's posts (every account), and the views its posts gained over the days built with their engagement rate
+LABELS_SQL = """
+    with posts as (
+        select label, count(*) as posts
+        from marts.dim_tiktok_post_labels
+        group by label
+    ),
+    days as (
+        select label, sum(video_views_gained) as views, sum(engagements_gained) as engagements
+        from marts.fct_tiktok_label_daily
+        group by label
+    )
+    select posts.label, posts.posts, days.views, 1.0 * days.engagements / nullif(days.views, 0) as engagement_rate
+    from posts
+    left join days on posts.label = days.label
+    order by days.views desc nulls last, posts.label
+"""
+
+
+def print_labels(warehouse: Warehouse) -> None:
+    """The label table: each label of labels.csv with its posts, and their views and engagement over the days built."""
+    counts = warehouse.mart_row_counts()
+    if LABELS_MART not in counts:
+        return
+    rows = list(warehouse.read_marts({"labels": LABELS_SQL})["labels"].itertuples(index=False))
+    print(f"\nLabels ({LABELS_FILE}: the posts labelled, their views and engagement rate over the days built):")
+    for row in rows:
+        print(label_line(*row))
+    if not rows:
+        print("  no post carries a label yet")
+
+
 HEADLINE_SQL = """
     select a.username, d.followers_total, d.net_followers, d.video_views, d.engagement_rate
     from marts.dim_tiktok_accounts as a
@@ -356,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["TIKTOK_START_DATE"] = partitions[0].isoformat()
     simulator = Simulator(seed=args.seed, accounts=args.accounts, faults=faults,
                           now=fetch_time(partitions[0]), speed=60.0)  # fmt: skip
+    # the team's files, as examples for the demo's accounts, unless the data folder has its own
+    written = write_example_team_config(root, example_team_config(simulator.world, partitions[0]))
 
     with SimulatorServer(simulator) as server:
         os.environ["TIKTOK_SIMULATOR_URL"] = server.url
@@ -365,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"TikTok demo: built-in simulator at {server.url} (synthetic data, seed {args.seed}), "
               f"{len(simulator.world.accounts)} accounts, {partitions[0]} .. {partitions[-1]}")  # fmt: skip
         print(f"Data folder: {root}")
+        if written:
+            print(f'Wrote example {" and ".join(written)} (README, "Team configuration files"; never overwritten)')
         instance = dg.DagsterInstance.get()
         job = defs.resolve_job_def("tiktok_daily")
         # The terminal shows the day table and the progress line; every log line and a failed step's stack trace are in
@@ -449,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {stream:22} {t['files']:>6} {t['records']:>9} {t['api_calls']:>10} "
               f"{t['bytes'] / 1e6:>8.1f} {t['retries']:>8}")  # fmt: skip
     print_headlines(chosen)
+    print_labels(chosen)
     print_quality(root, chosen, checks_run, failed_checks, held_back, tick)
     print("\nOpen the Dagster UI over these runs with:  make ui   (then http://127.0.0.1:3000)")
     days = f"{len(partitions)} day{'s' if len(partitions) != 1 else ''}"

@@ -18,6 +18,7 @@ from assets import warehouse as warehouse_resource
 from assets.dbt import dbt_cli, tiktok_dbt_models
 from assets.raw import raw_assets
 from assets.resources import TikTokSource
+from assets.team_config import tiktok_team_config
 from tiktok_api.days import daily_run_time
 from tiktok_api.simulator import Simulator, SimulatorServer
 
@@ -67,6 +68,25 @@ def build_dbt(
     )
 
 
+# The team's labels of the built warehouses (labels.csv), so that the label marts have rows: tags and a caption
+# pattern the simulator's captions use (tiktok_api/simulator/world.py), and a line that matches nothing.
+TEST_LABELS = "match,label\n#coffee,Coffee\n#tutorial,How-to\nbehind*scenes,Behind the scenes\n#nosuchtag,Never\n"
+
+
+def load_team_config(data_dir: Path, labels: str = TEST_LABELS, accounts: str | None = None) -> None:
+    """Write the team's files into `data_dir` and load them into the warehouse the environment names, as the daily
+    job does before dbt (assets/team_config.py)."""
+    (data_dir / "labels.csv").write_text(labels)
+    if accounts is not None:
+        (data_dir / "accounts.csv").write_text(accounts)
+    result = dg.materialize(
+        [tiktok_team_config],
+        partition_key=FIRST_DAY.isoformat(),
+        resources={"warehouse": warehouse_resource.Warehouse.from_env()},
+    )
+    assert result.success, "loading the team's configuration files failed"
+
+
 def land(server: SimulatorServer, day: date) -> None:
     server.simulator.clock.set(now=fetch_time(day))
     result = dg.materialize(
@@ -101,6 +121,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     with restored_environment(("TIKTOK_DATA_DIR", "TIKTOK_DUCKDB_PATH")), SimulatorServer(simulator) as server:
         os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
         os.environ.pop("TIKTOK_DUCKDB_PATH", None)
+        load_team_config(data_dir)
         for day in days:
             land(server, day)
             result = build_dbt(day)

@@ -60,6 +60,10 @@ MARTS = {
     "fct_tiktok_mention_terms_daily",
     "fct_tiktok_account_profile_daily",
     "fct_tiktok_social_media_rollup",
+    "dim_tiktok_post_labels",
+    "dim_tiktok_label_lines",
+    "fct_tiktok_label_daily",
+    "fct_tiktok_hashtag_daily",
 }
 
 
@@ -1073,3 +1077,86 @@ def test_the_anomaly_check_alerts_on_the_newest_day_of_the_window_only(warehouse
     assert warned((old_day, last_day + day)) == ("warn", flagged[last_day]), "a backfill: its last day only"
     assert warned((old_day + day, old_day + 2 * day)) == ("pass", 0)
     assert warned(None) == ("warn", flagged[last_day]), "no window: the table's newest day"
+
+
+def _post_day_gains(warehouse: Warehouse) -> dict[tuple[str, date], tuple[str, int | None]]:
+    """(post, snapshot day) -> (account, the day's views gained) as docs/decisions.md attributes them: the gain
+    since the previous snapshot; on a first snapshot, the lifetime views of a post published at most a day before."""
+    rows = warehouse.query(
+        "select d.item_id, d.business_id, d.snapshot_date, d.previous_snapshot_date, d.video_views, "
+        "d.video_views_gained, cast(timezone('UTC', v.published_at) as date) "
+        "from marts.fct_tiktok_video_daily as d join marts.dim_tiktok_videos as v using (item_id)"
+    )
+    gains = {}
+    for item_id, account, day, previous, views, gained, published in rows:
+        if previous is not None:
+            gains[(item_id, day)] = (account, gained)
+        else:
+            gains[(item_id, day)] = (account, views if published >= day - timedelta(days=1) else None)
+    return gains
+
+
+def _per_group(gains: dict, members: set[tuple[str, str]]) -> dict[tuple, tuple[int, int | None]]:
+    """(account, group, day) -> (posts, views gained) for posts in groups (`members`: (item_id, group))."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    for item_id, group in members:
+        groups[item_id].add(group)
+    totals: dict[tuple, list] = defaultdict(lambda: [0, None])
+    for (item_id, day), (account, gained) in gains.items():
+        for group in groups.get(item_id, ()):
+            total = totals[(account, group, day)]
+            total[0] += 1
+            if gained is not None:
+                total[1] = (total[1] or 0) + gained
+    return {key: tuple(value) for key, value in totals.items()}
+
+
+def test_labels_match_the_posts_the_file_names_and_their_days_reconcile(warehouse: Warehouse):
+    """The label marts against a recount in Python from the labels file (tiktok_api/team_config.py reads it) and
+    the video marts: which posts each line labels, each post once per label, and the posts and views per day."""
+    import re
+
+    from tests.dbt.conftest import TEST_LABELS
+    from tiktok_api.team_config import parse_labels
+
+    rules = parse_labels(TEST_LABELS).rows
+    videos = warehouse.query("select item_id, caption, hashtags from marts.dim_tiktok_videos")
+
+    def matches(rule, item_id: str, caption: str | None, hashtags: list[str] | None) -> bool:
+        if rule.item_id:
+            return item_id == rule.item_id
+        if rule.hashtag:
+            return rule.hashtag in (hashtags or [])
+        pattern = ".*".join(re.escape(part) for part in rule.match_value.split("*"))
+        return caption is not None and re.search(pattern, caption, re.IGNORECASE | re.DOTALL) is not None
+
+    matched = {rule.line: {v[0] for v in videos if matches(rule, *v)} for rule in rules}
+    lines = dict(warehouse.query("select line_number, posts_matched from marts.dim_tiktok_label_lines"))
+    assert lines == {line: len(posts) for line, posts in matched.items()}
+    assert lines[5] == 0 and all(lines[line] > 0 for line in (2, 3, 4)), "#nosuchtag labels nothing, the rest do"
+    expected = {(item_id, rule.label) for rule in rules for item_id in matched[rule.line]}
+    post_labels = warehouse.query("select item_id, label from marts.dim_tiktok_post_labels")
+    assert len(post_labels) == len(set(post_labels)) and set(post_labels) == expected
+
+    gains = _post_day_gains(warehouse)
+    daily = warehouse.query(
+        "select business_id, label, snapshot_date, posts, video_views_gained from marts.fct_tiktok_label_daily"
+    )
+    assert {(a, g, d): (p, v) for a, g, d, p, v in daily} == _per_group(gains, expected) != {}
+    assert any(v for *_, v in daily), "some labelled views were gained"
+
+
+def test_hashtag_days_count_each_tag_of_each_caption(warehouse: Warehouse):
+    tags = {
+        (item_id, tag)
+        for item_id, hashtags in warehouse.query("select item_id, hashtags from marts.dim_tiktok_videos")
+        for tag in hashtags or []
+    }
+    daily = warehouse.query(
+        "select business_id, hashtag, snapshot_date, posts, video_views_gained from marts.fct_tiktok_hashtag_daily"
+    )
+    assert {(a, t, d): (p, v) for a, t, d, p, v in daily} == _per_group(_post_day_gains(warehouse), tags) != {}
+    rates = warehouse.query(
+        "select engagement_rate, completion_rate from marts.fct_tiktok_hashtag_daily where video_views_gained > 0"
+    )
+    assert rates and all(rate is not None and 0 <= completion <= 1 for rate, completion in rates if completion)

@@ -23,7 +23,7 @@ import pytest
 from assets.dbt import DBT_EXECUTABLE, dbt_project
 from assets.team_config import tiktok_team_config
 from assets.warehouse import Warehouse
-from tests.dbt.conftest import build_dbt, fetch_time, land, restored_environment
+from tests.dbt.conftest import build_dbt, fetch_time, land, load_team_config, restored_environment
 from tests.dbt.test_marts import MARTS as ALL_MARTS
 from tests.docs_blocks import tagged
 from tests.postgres_server import PostgresServer, warehouse_env
@@ -91,6 +91,9 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory, postgres_server: Postgr
     with restored_environment((*ENV_KEYS, ANOMALY_MIN_HISTORY)), SimulatorServer(simulator) as server:
         os.environ["TIKTOK_DATA_DIR"] = str(data_dir)
         os.environ[ANOMALY_MIN_HISTORY] = "3"
+        for kind in ("duckdb", "postgres"):
+            built.use(kind)
+            load_team_config(data_dir)
         # the team's accounts.csv, loaded into both warehouses: every account but the last in a business category,
         # so that the benchmark marts hold TikTok's averages too
         ids = [account.business_id for account in simulator.world.accounts]

@@ -131,6 +131,8 @@ def test_clean_data_passes_every_check_and_builds_everything(env: Path):
     assert {"tiktok_comment_scores", "fct_tiktok_comments", "fct_tiktok_account_sentiment_daily"} <= materialized(
         result
     )
+    # the team's files (none here) were loaded before dbt built the label marts, empty without labels (issue 18)
+    assert {"tiktok_account_settings", "tiktok_post_labels", "dim_tiktok_label_lines"} <= materialized(result)
     report = (env / "reports" / "tiktok_report.html").read_text()
     assert report.count('src="data:image/png;base64,') == 8, "eight charts, embedded"
     assert "<script" not in report and "http" not in report.split("<body>")[1], "self-contained, offline"

@@ -107,6 +107,8 @@ FIRES: dict[str, Case] = {
     R.MENTION_WINDOW_WITHIN_90_DAYS: Case("fct_tiktok_mention_daily"),
     # the team's configuration files: a caption pattern of wildcards alone is skipped and named
     R.CONFIG_LINES_VALID: Case("tiktok_post_labels", config_files=(("labels.csv", "match,label\n*,everything\n"),)),
+    # a label line that loads but labels no post: named after dbt built the label marts
+    R.LABELS_MATCH_POSTS: Case("dim_tiktok_label_lines", config_files=(("labels.csv", "#nosuchtag,Never\n"),)),
     # the performance rule (WARN, dbt): the day's views spike; one run lands the 3 days before it, so the score's
     # minimum history is 3 here (14 by default)
     R.METRICS_WITHIN_USUAL_RANGE: Case(

@@ -141,6 +141,7 @@ def test_a_second_make_demo_reuses_what_the_first_landed_and_built(tmp_path: Pat
     assert "skipped" not in first.stdout
     raw, marts = _files(data / "raw"), _mart_rows(data)
     assert raw and marts["fct_tiktok_account_daily"]
+    _the_label_table_is_printed(first.stdout, data)
     _the_recommended_slots_or_their_reasons_are_printed(first.stdout, data)
     _the_benchmark_lines_are_printed(first.stdout, data)
 
@@ -222,6 +223,52 @@ def test_a_benchmark_line_sets_the_accounts_rate_beside_its_categorys_or_says_wh
     assert benchmark_line("jules", None, float("nan"), None, reason) == (
         "  @jules          no data engagement rate  (no benchmark: no business category configured in accounts.csv)"
     )
+
+
+def _the_label_table_is_printed(stdout: str, data: Path) -> None:
+    """The demo wrote its example team files (none were there) and prints, after the day table, one line per label
+    that labels a post: its posts and the views its posts gained over the days built, as the marts hold them."""
+    assert "Wrote example accounts.csv and labels.csv" in stdout
+    assert (data / "labels.csv").exists() and (data / "accounts.csv").exists()
+    assert "\nLabels (labels.csv" in stdout, stdout[-3000:]
+    assert stdout.index("\nLabels (labels.csv") > stdout.index("  day         run"), "after the day table"
+    printed = stdout.split("\nLabels (labels.csv", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        posts = dict(con.execute("select label, count(*) from marts.dim_tiktok_post_labels group by 1").fetchall())
+        views = dict(
+            con.execute("select label, sum(video_views_gained) from marts.fct_tiktok_label_daily group by 1").fetchall()
+        )
+    assert len(printed) == len(posts) >= 4, printed
+    for line in printed:
+        label = next(name for name in posts if line.strip().startswith(name))
+        assert f" {posts[label]} posts" in line
+        assert (f" {views[label]} views" in line) if views.get(label) is not None else "no data views" in line
+
+
+def test_the_example_team_files_configure_the_demo_accounts_and_never_replace_a_teams(tmp_path: Path):
+    from orchestration.demo import example_team_config, write_example_team_config
+    from tiktok_api.simulator.world import World
+    from tiktok_api.team_config import parse_accounts, parse_labels
+
+    world = World(seed=42, accounts=5)
+    files = example_team_config(world, date(2026, 11, 10))
+    accounts, labels = parse_accounts(files["accounts.csv"]), parse_labels(files["labels.csv"])
+    assert accounts.problems == labels.problems == []
+    assert [a.business_id for a in accounts.rows] == [a.business_id for a in world.accounts]
+    assert (
+        accounts.rows[0].time_zone == "America/New_York" and accounts.rows[0].business_category == "food_and_beverage"
+    )
+    assert (accounts.rows[4].time_zone, accounts.rows[4].business_category) == ("UTC", "other")
+    assert {rule.match_kind for rule in labels.rows} == {"hashtag", "caption", "url"}
+    [launch] = [rule for rule in labels.rows if rule.match_kind == "url"]
+    first = world.accounts[0]
+    assert launch.item_id in {post.item_id for post in world.posts(first)}
+
+    (tmp_path / "labels.csv").write_text("#ours,Ours\n")
+    assert write_example_team_config(tmp_path, files) == ["accounts.csv"]
+    assert (tmp_path / "labels.csv").read_text() == "#ours,Ours\n", "a team's own file is never overwritten"
+    assert (tmp_path / "accounts.csv").read_text() == files["accounts.csv"]
+    assert write_example_team_config(tmp_path, files) == []
 
 
 def test_a_demo_with_other_faults_or_another_world_is_not_the_same_demo(tmp_path: Path):
