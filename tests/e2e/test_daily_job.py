@@ -134,7 +134,7 @@ def test_clean_data_passes_every_check_and_builds_everything(env: Path):
     # the team's files (none here) were loaded before dbt built the label marts, empty without labels (issue 18)
     assert {"tiktok_account_settings", "tiktok_post_labels", "dim_tiktok_label_lines"} <= materialized(result)
     report = (env / "reports" / "tiktok_report.html").read_text()
-    assert report.count('src="data:image/png;base64,') == 8, "eight charts, embedded"
+    assert report.count('src="data:image/png;base64,') == 11, "eleven charts, embedded"
     assert "<script" not in report and "http" not in report.split("<body>")[1], "self-contained, offline"
     assert (env / "quality" / "data_docs" / "local_site" / "index.html").exists()
     with duckdb.connect(str(bi_copy_path(env)), read_only=True) as con:

@@ -64,7 +64,7 @@ def test_the_daily_job_builds_checks_and_alerts_on_postgres_unchanged(
     [bi] = [e for e in events if e.asset_key.to_user_string() == "tiktok_marts_for_bi"]
     metadata = bi.materialization.metadata
     assert metadata["warehouse"].value.startswith("postgres:") and metadata["rows"].value["dim_tiktok_videos"] > 0
-    assert (tmp_path / "reports" / "tiktok_report.html").read_text().count("data:image/png;base64,") == 8
+    assert (tmp_path / "reports" / "tiktok_report.html").read_text().count("data:image/png;base64,") == 11
     # the demo's headline queries run on PostgreSQL too
     from assets.warehouse import Warehouse
     from orchestration.demo import print_headlines
