@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: staging and marts, partitioned like the raw assets."""
 
+import json
 import os
 import shutil
 import sys
@@ -19,6 +20,7 @@ from packaging import version
 from assets.catalog import ASSET_OWNERS, runbook_link
 from assets.partitions import daily_partitions
 from assets.warehouse import WAREHOUSE_POOL, Warehouse
+from expectations.rules import ERROR, GX, RULES
 from tiktok_api.days import PUBLISHED_FOR_CERTAIN, STALE_AFTER
 from tiktok_api.settings import REPO_ROOT
 
@@ -161,6 +163,15 @@ def with_rule_metadata(event: Any, manifest: Mapping[str, Any]) -> Any:
     return event.with_metadata({**event.metadata, **rule}) if rule else event
 
 
+def blocking_nothing(event: Any) -> Any:
+    """A failed ERROR check result of a run that builds nothing (the weekly tests), reported with Dagster severity
+    WARN: there is nothing downstream to hold back, and Dagster would otherwise fail the step and skip the next dbt
+    step's tests. Its metadata keeps the rule's ERROR severity, which the alert reads (as a quarantined failure's)."""
+    if isinstance(event, dg.AssetCheckResult) and not event.passed and event.severity == dg.AssetCheckSeverity.ERROR:
+        return event._replace(severity=dg.AssetCheckSeverity.WARN)
+    return event
+
+
 def dbt_window_env(window: dg.TimeWindow | None) -> dict[str, str]:
     """The partition window as the environment dbt reads it (macros/raw.sql, partition_window): staging reads
     only these days' raw folders and the large marts' tests only these days' rows (end exclusive). Empty values:
@@ -232,7 +243,8 @@ class DbtProgress:
             asset = event.asset_key.to_user_string() if event.asset_key else "?"
             if event.passed:
                 return "info", f"dbt test {event.check_name} on {asset} passed{took} ({self._count('tests')} tests)"
-            severity = event.severity.value if event.severity else "ERROR"
+            # the rule's severity (a weekly test's Dagster severity is WARN, blocking_nothing)
+            severity = _value(event.metadata, "severity") or (event.severity.value if event.severity else "ERROR")
             return "warning", (
                 f"dbt test {event.check_name} on {asset} FAILED ({severity}){took} ({self._count('tests')} tests)"
             )
@@ -243,48 +255,101 @@ class DbtProgress:
         return f"{self.done[what]}/{self.totals[what]}"
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    # one raw asset may land several streams, each its own dbt source (raw_tiktok_mentions: mentions and
-    # mention_terms): the sources share the asset's key, and the models depend on it once
-    dagster_dbt_translator=TikTokDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
-    ),
-    partitions_def=daily_partitions,
-    # A backfill of many days is one dbt invocation over the whole range, not one per day.
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
-)
-def tiktok_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
-    if dbt.target != warehouse.dbt_target:
-        raise dg.Failure(
-            f"the dbt resource targets {dbt.target!r} but the warehouse resource is {warehouse.dbt_target!r}: "
-            "build both from one Warehouse (assets.dbt.dbt_cli)"
-        )
-    window = None
-    if context.has_partition_key or context.has_partition_key_range:
-        window = context.partition_time_window
-        days = [window.start.date() + timedelta(days=i) for i in range((window.end - window.start).days)]
-        prepared = warehouse.prepare_raw(days)
-        if prepared:
-            context.log.info(prepared)
-        context.log.info(f"dbt builds the partition window {days[0]} .. {days[-1]}")
-    else:
-        # only the dbt tests are selected (the weekly full check): every row of every table
-        context.log.info("No partition: the dbt tests run over whole tables.")
-    pruned = prune_dbt_targets(Path(dbt_project.project_dir) / "target", context.op.name)
-    if pruned:
-        context.log.info(
-            f"Removed {pruned} dbt invocation folder(s) older than a day beyond the newest {KEPT_DBT_TARGETS}"
-        )
-    with environment(dbt_window_env(window)):
-        invocation = dbt.cli(["build", *BUILD_EXCLUSIONS], context=context)
-    progress = DbtProgress(len(context.selected_asset_keys), len(context.selected_asset_check_keys))
-    # every check result names its rule, its severity and its runbook section (the alerts read them)
-    for event in invocation.stream():
-        line = progress.line(event)
-        if line is not None:
-            level, message = line
-            (context.log.warning if level == "warning" else context.log.info)(message)
-        yield with_rule_metadata(event, invocation.manifest)
+def _descendant_models(manifest: Mapping[str, Any], roots: set[str]) -> list[str]:
+    """The names of the models downstream of the models named in `roots`, the roots themselves left out."""
+    by_name = {node["name"]: uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+    seen: set[str] = set()
+    stack = [by_name[name] for name in sorted(roots) if name in by_name]
+    while stack:
+        for child in manifest["child_map"].get(stack.pop(), []):
+            if child.startswith("model.") and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return sorted(manifest["nodes"][uid]["name"] for uid in seen)
+
+
+# Great Expectations checks some marts after dbt has built them, and an ERROR rule of theirs holds back what reads
+# them. A model that reads such a mart cannot be built in the same dbt invocation (it would be written before the
+# check ran), so it is built in a second step, after the checks: tiktok_dbt_derived_marts.
+GX_BLOCKING_MARTS = {
+    asset
+    for rule in RULES.values()
+    if rule.severity == ERROR
+    for asset, engine in rule.checks.items()
+    if engine == GX and not asset.startswith("raw_")
+}
+DERIVED_MARTS = _descendant_models(json.loads(Path(dbt_project.manifest_path).read_text()), GX_BLOCKING_MARTS)
+
+
+def _dbt_step(name: str, select: str, exclude: str | None, prepare_raw: bool) -> dg.AssetsDefinition:
+    """One dbt invocation as a Dagster step over the models of `select` (less `exclude`) and their data tests.
+
+    A partitioned run builds the window's days; a run with the tests alone and no partition (the weekly full
+    check) runs `dbt test` over whole tables: `dbt build` would skip the tests of every model downstream of a
+    failed test.
+    """
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        name=name,
+        select=select,
+        exclude=exclude,
+        # one raw asset may land several streams, each its own dbt source (raw_tiktok_mentions: mentions and
+        # mention_terms): the sources share the asset's key, and the models depend on it once
+        dagster_dbt_translator=TikTokDbtTranslator(
+            settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+        ),
+        partitions_def=daily_partitions,
+        # A backfill of many days is one dbt invocation over the whole range, not one per day.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+    )
+    def dbt_step(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
+        if dbt.target != warehouse.dbt_target:
+            raise dg.Failure(
+                f"the dbt resource targets {dbt.target!r} but the warehouse resource is {warehouse.dbt_target!r}: "
+                "build both from one Warehouse (assets.dbt.dbt_cli)"
+            )
+        window = None
+        command = "build"
+        if context.has_partition_key or context.has_partition_key_range:
+            window = context.partition_time_window
+            days = [window.start.date() + timedelta(days=i) for i in range((window.end - window.start).days)]
+            prepared = warehouse.prepare_raw(days) if prepare_raw else None
+            if prepared:
+                context.log.info(prepared)
+            context.log.info(f"dbt builds the partition window {days[0]} .. {days[-1]}")
+        else:
+            # only the dbt tests are selected (the weekly full check): every row of every table
+            command = "test"
+            context.log.info("No partition: the dbt tests run over whole tables.")
+        pruned = prune_dbt_targets(Path(dbt_project.project_dir) / "target", context.op.name)
+        if pruned:
+            context.log.info(
+                f"Removed {pruned} dbt invocation folder(s) older than a day beyond the newest {KEPT_DBT_TARGETS}"
+            )
+        tests_only = command == "test"
+        with environment(dbt_window_env(window)):
+            # A failed test of the weekly check is a failed asset check (the alerts read it), not a failed step:
+            # a failed step would keep the next dbt step's tests from running.
+            invocation = dbt.cli([command, *BUILD_EXCLUSIONS], context=context, raise_on_error=not tests_only)
+        progress = DbtProgress(len(context.selected_asset_keys), len(context.selected_asset_check_keys))
+        # every check result names its rule, its severity and its runbook section (the alerts read them)
+        for event in invocation.stream():
+            event = with_rule_metadata(event, invocation.manifest)
+            line = progress.line(event)
+            if line is not None:
+                level, message = line
+                (context.log.warning if level == "warning" else context.log.info)(message)
+            yield blocking_nothing(event) if tests_only else event
+
+    return dbt_step
+
+
+_DERIVED_SELECTION = " ".join(DERIVED_MARTS)
+# Staging, intermediate and the marts built from them: one invocation, the raw window prepared first.
+tiktok_dbt_models = _dbt_step("tiktok_dbt_models", "fqn:*", _DERIVED_SELECTION, prepare_raw=True)
+# The marts that read marts Great Expectations checks, built once those checks have passed.
+tiktok_dbt_derived_marts = _dbt_step("tiktok_dbt_derived_marts", _DERIVED_SELECTION, None, prepare_raw=False)
+DBT_STEPS = (tiktok_dbt_models, tiktok_dbt_derived_marts)

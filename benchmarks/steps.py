@@ -118,7 +118,7 @@ def backfill_dagster(url: str, first: date, last: date, instance) -> float:  # n
     dbt builds the range once; seconds. The simulator's clock follows the raw step to each day's fetch time."""
     import dagster as dg
 
-    from assets.dbt import dbt_cli, tiktok_dbt_models
+    from assets.dbt import DBT_STEPS, dbt_cli
     from assets.raw import raw_assets
     from assets.resources import TikTokSource
     from assets.warehouse import Warehouse
@@ -127,7 +127,7 @@ def backfill_dagster(url: str, first: date, last: date, instance) -> float:  # n
     set_clock(url, last)
     started = time.perf_counter()
     result = dg.materialize(
-        [*raw_assets, tiktok_dbt_models],
+        [*raw_assets, *DBT_STEPS],
         instance=instance,
         tags={
             "dagster/asset_partition_range_start": first.isoformat(),

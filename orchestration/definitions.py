@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.dbt import dbt_cli, tiktok_dbt_models
+from assets.dbt import DBT_STEPS, dbt_cli
 from assets.enrichment import tiktok_comment_scores
 from assets.publish import tiktok_marts_for_bi
 from assets.quality import quality_checks, raw_partitions_fresh
@@ -43,7 +43,7 @@ daily_job = dg.define_asset_job(
 
 dbt_job = dg.define_asset_job(
     "tiktok_dbt",
-    selection=dg.AssetSelection.assets(tiktok_dbt_models),
+    selection=dg.AssetSelection.assets(*DBT_STEPS),
     description="Build staging and marts (with their tests) for a day or, in one dbt run, a range of days.",
 )
 
@@ -57,7 +57,7 @@ freshness_job = dg.define_asset_job(
 # dbt data test reads its whole table.
 full_check_job = dg.define_asset_job(
     "tiktok_weekly_full_check",
-    selection=dg.AssetSelection.checks_for_assets(tiktok_dbt_models),
+    selection=dg.AssetSelection.checks(*(key for step in DBT_STEPS for key in step.check_keys)),
     description="Every dbt data test over whole tables (a day's run tests the large marts on that day's rows).",
 )
 
@@ -72,7 +72,7 @@ defs = dg.Definitions(
         *raw_assets,
         tiktok_comment_scores,
         tiktok_team_config,
-        tiktok_dbt_models,
+        *DBT_STEPS,
         tiktok_marts_for_bi,
         tiktok_report,
     ],

@@ -446,7 +446,10 @@ def main(argv: list[str] | None = None) -> int:
     with SimulatorServer(simulator) as server:
         os.environ["TIKTOK_SIMULATOR_URL"] = server.url
         # Imported only now: the code location reads its configuration from the environment.
+        from assets.dbt import DBT_STEPS
         from orchestration.definitions import defs
+
+        dbt_models = {key for step in DBT_STEPS for key in step.keys}
 
         print(f"TikTok demo: built-in simulator at {server.url} (synthetic data, seed {args.seed}), "
               f"{len(simulator.world.accounts)} accounts, {partitions[0]} .. {partitions[-1]}")  # fmt: skip
@@ -493,7 +496,8 @@ def main(argv: list[str] | None = None) -> int:
                 for event in result.get_asset_materialization_events():
                     asset = event.asset_key.to_user_string()
                     if not asset.startswith("raw_"):
-                        marts_built = True
+                        # the team's configuration and the comment scores are no marts: they load on a held day
+                        marts_built = marts_built or event.asset_key in dbt_models
                         continue
                     meta = {k: v.value for k, v in event.materialization.metadata.items()}
                     for key in ("records", "api_calls", "bytes", "retries"):

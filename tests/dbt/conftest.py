@@ -15,7 +15,7 @@ import pytest
 from dagster_dbt import DbtCliResource
 
 from assets import warehouse as warehouse_resource
-from assets.dbt import dbt_cli, tiktok_dbt_models
+from assets.dbt import DBT_STEPS, dbt_cli
 from assets.raw import raw_assets
 from assets.resources import TikTokSource
 from assets.team_config import tiktok_team_config
@@ -60,7 +60,7 @@ def build_dbt(
             "dagster/asset_partition_range_end": partition_range[1].isoformat(),
         }
     return dg.materialize(
-        [tiktok_dbt_models],
+        [*DBT_STEPS],
         partition_key=partition.isoformat() if partition else None,
         tags=tags,
         resources={"dbt": dbt_resource(), "warehouse": warehouse_resource.Warehouse.from_env()},

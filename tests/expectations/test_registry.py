@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.dbt import tiktok_dbt_models
+from assets.dbt import DBT_STEPS
 from assets.quality import asset_of
 from expectations.datasets import DATASETS, suite_rule_ids
 from expectations.rules import (
@@ -36,7 +36,7 @@ def _check_specs() -> Iterator[tuple[str, dg.AssetCheckSpec]]:
     """(engine, spec) of every asset check of the code location."""
     for definition in [*defs.assets, *defs.asset_checks]:  # type: ignore[misc]
         for spec in definition.check_specs:
-            if definition is tiktok_dbt_models:
+            if definition in DBT_STEPS:
                 yield DBT, spec
             elif str(getattr(definition, "node_def", None) and definition.node_def.name).startswith("quality_"):
                 yield GX, spec

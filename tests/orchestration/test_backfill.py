@@ -48,7 +48,7 @@ FIRST, LAST = date(2026, 11, 15), date(2026, 11, 17)
 RANGE = [FIRST + timedelta(days=i) for i in range((LAST - FIRST).days + 1)]
 LOCATION = "tiktok"
 JOB = "tiktok_daily"
-DBT_STEP = "tiktok_dbt_models"
+DBT_STEPS = ("tiktok_dbt_models", "tiktok_dbt_derived_marts")
 
 
 def fetch_time(day: date) -> float:
@@ -169,15 +169,17 @@ def test_a_ui_backfill_of_the_daily_job_is_one_run_with_one_dbt_build_over_the_r
         )
         logs = instance.all_logs(run.run_id)
         dbt_steps = [
-            e for e in logs if e.step_key == DBT_STEP and e.dagster_event_type == dg.DagsterEventType.STEP_START
+            e.step_key
+            for e in logs
+            if e.step_key in DBT_STEPS and e.dagster_event_type == dg.DagsterEventType.STEP_START
         ]
         dbt_commands = [e.user_message for e in logs if e.user_message.startswith("Running dbt command: `")]
-        assert len(dbt_steps) == 1 and len(dbt_commands) == 1, dbt_commands
-        # one `dbt build` whose window is the whole range
-        assert " build " in dbt_commands[0]
+        assert sorted(dbt_steps) == sorted(DBT_STEPS) and len(dbt_commands) == 2, dbt_commands
+        # each dbt step is one `dbt build` whose window is the whole range
+        assert all(" build " in command for command in dbt_commands)
         assert [e.user_message for e in logs if e.user_message.startswith("dbt builds the partition window")] == [
             f"dbt builds the partition window {FIRST} .. {LAST}"
-        ]
+        ] * 2
 
         for asset in location.resolve_job_def(JOB).asset_layer.selected_asset_keys:
             assert instance.get_materialized_partitions(asset) >= {d.isoformat() for d in RANGE}, asset

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.execution.api import create_execution_plan
 
 from assets.catalog import DEFAULT_OWNER, asset_owners, file_link, runbook_link
-from assets.dbt import dbt_project, tiktok_dbt_models
+from assets.dbt import DBT_STEPS, GX_BLOCKING_MARTS, dbt_project
 from assets.partitions import earliest_landed_day, first_partition
 from assets.quality import check_result
 from assets.warehouse import Warehouse
@@ -131,7 +132,7 @@ def test_every_dbt_model_is_described_in_yml_not_by_its_sql():
 
 
 def test_every_dbt_check_has_a_description_and_a_name_shown_whole():
-    specs = list(tiktok_dbt_models.check_specs)
+    specs = [spec for step in DBT_STEPS for spec in step.check_specs]
     assert len(specs) > 20
     for spec in specs:
         where = f"{spec.name} on {spec.asset_key.to_user_string()}"
@@ -140,6 +141,28 @@ def test_every_dbt_check_has_a_description_and_a_name_shown_whole():
         assert "dbt_utils" not in spec.name and not spec.name[-32:].isalnum(), f"{where}: a generated name"
         runbook = spec.metadata["runbook"]
         assert isinstance(runbook, dg.UrlMetadataValue) and runbook.url.startswith("file://"), where
+
+
+def test_a_model_reading_a_mart_that_gx_checks_with_an_error_rule_is_built_after_the_check():
+    """The marts Great Expectations checks with an ERROR rule are built by the first dbt step; every model that reads
+    one, directly or not, by the second, which waits for those blocking checks."""
+    first, derived = DBT_STEPS
+    graph = defs.resolve_asset_graph()
+    checked = {dg.AssetKey(name) for name in GX_BLOCKING_MARTS}
+    assert checked and checked <= set(first.keys)
+    for key in first.keys:
+        assert not graph.get(key).parent_keys & set(derived.keys), f"{key.to_user_string()} reads a derived mart"
+        upstream = dg.AssetSelection.assets(key).upstream(include_self=False).resolve(graph)
+        assert not upstream & checked, f"{key.to_user_string()} reads a checked mart in the same dbt step"
+    for key in derived.keys:
+        upstream = dg.AssetSelection.assets(key).upstream(include_self=False).resolve(graph)
+        assert upstream & checked, f"{key.to_user_string()} need not wait"
+    assert dg.AssetKey("fct_tiktok_account_metric_anomalies") in derived.keys
+    # in the daily job, the derived step waits for the suites of the checked marts it reads
+    job = defs.resolve_job_def("tiktok_daily")
+    plan = create_execution_plan(job, run_config={}, tags={"dagster/partition": "2026-11-01"})
+    waits_for = plan.get_step_by_key(derived.op.name).get_execution_dependency_keys()
+    assert {"quality_fct_tiktok_account_daily", "quality_fct_tiktok_video_daily", first.op.name} <= waits_for
 
 
 def test_every_asset_has_the_configured_owner():
