@@ -324,7 +324,7 @@ def _dbt_step(name: str, select: str, exclude: str | None, prepare_raw: bool) ->
             # only the dbt tests are selected (the weekly full check): every row of every table
             command = "test"
             context.log.info("No partition: the dbt tests run over whole tables.")
-        pruned = prune_dbt_targets(Path(dbt_project.project_dir) / "target", context.op.name)
+        pruned = prune_dbt_targets(Path(dbt_project.project_dir) / "target", context.op_execution_context.op.name)
         if pruned:
             context.log.info(
                 f"Removed {pruned} dbt invocation folder(s) older than a day beyond the newest {KEPT_DBT_TARGETS}"
