@@ -23,25 +23,33 @@ from tiktok_api.settings import data_dir
 CONFIG_GROUP = "tiktok_config"
 
 
-def bad_lines_result(problems: list[team_config.BadLine], asset: str) -> dg.AssetCheckResult:
-    """config_lines_valid on `asset`: WARN naming each line of its file that was skipped (line, reason, the line)."""
-    rule = RULES[CONFIG_LINES_VALID]
-    named = [str(problem) for problem in problems]
+def lines_result(
+    rule_id: str, offenders: list[str], keys: list[str], listed_as: str, summary: str, asset: str | None = None
+) -> dg.AssetCheckResult:
+    """A WARN rule on the team's files: passed when no line offends, else each offending line named (`offenders`,
+    under the metadata key `listed_as`), with the rule's metadata the alerts read and the first ten line `keys`."""
     return dg.AssetCheckResult(
-        asset_key=asset,
-        check_name=CONFIG_LINES_VALID,
-        passed=not problems,
+        **({"asset_key": asset} if asset else {}),
+        check_name=rule_id,
+        passed=not offenders,
         severity=dg.AssetCheckSeverity.WARN,
-        description=None if not problems else f"{len(problems)} line(s) skipped: " + "; ".join(named),
+        description=None if not offenders else f"{len(offenders)} {summary}: " + "; ".join(offenders),
         metadata={
-            "rule_id": CONFIG_LINES_VALID,
-            "severity": rule.severity,
-            "offending_count": len(problems),
-            "sample_keys": dg.MetadataValue.json([f"{p.file} line {p.line}" for p in problems][:10]),
-            "bad_lines": dg.MetadataValue.json(named),
-            "runbook": runbook_link(CONFIG_LINES_VALID),
+            "rule_id": rule_id,
+            "severity": RULES[rule_id].severity,
+            "offending_count": len(offenders),
+            "sample_keys": dg.MetadataValue.json(keys[:10]),
+            listed_as: dg.MetadataValue.json(offenders),
+            "runbook": runbook_link(rule_id),
         },
     )
+
+
+def bad_lines_result(problems: list[team_config.BadLine], asset: str) -> dg.AssetCheckResult:
+    """config_lines_valid on `asset`: WARN naming each line of its file that was skipped (line, reason, the line)."""
+    named = [str(problem) for problem in problems]
+    keys = [f"{p.file} line {p.line}" for p in problems]
+    return lines_result(CONFIG_LINES_VALID, named, keys, "bad_lines", "line(s) skipped", asset=asset)
 
 
 ACCOUNT_SETTINGS_ASSET = "tiktok_account_settings"
@@ -137,22 +145,8 @@ def unmatched_lines_result(unmatched: list[tuple[int, str, str]]) -> dg.AssetChe
         f"{team_config.LABELS_FILE} line {line}: {match!r} (label {label!r}) matches no post"
         for line, match, label in unmatched
     ]
-    return dg.AssetCheckResult(
-        check_name=LABELS_MATCH_POSTS,
-        passed=not unmatched,
-        severity=dg.AssetCheckSeverity.WARN,
-        description=None if not unmatched else f"{len(unmatched)} label line(s) label no post: " + "; ".join(named),
-        metadata={
-            "rule_id": LABELS_MATCH_POSTS,
-            "severity": RULES[LABELS_MATCH_POSTS].severity,
-            "offending_count": len(unmatched),
-            "sample_keys": dg.MetadataValue.json(
-                [f"{team_config.LABELS_FILE} line {line}" for line, *_ in unmatched][:10]
-            ),
-            "unmatched_lines": dg.MetadataValue.json(named),
-            "runbook": runbook_link(LABELS_MATCH_POSTS),
-        },
-    )
+    keys = [f"{team_config.LABELS_FILE} line {line}" for line, *_ in unmatched]
+    return lines_result(LABELS_MATCH_POSTS, named, keys, "unmatched_lines", "label line(s) label no post")
 
 
 @dg.asset_check(
