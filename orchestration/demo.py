@@ -151,12 +151,13 @@ def print_quality(
         print(f"BI tools read {warehouse.describe_bi()} (docs/bi.md)")
 
 
+def shown(value: object, spec: str) -> str:
+    """A figure of a mart formatted with `spec`; NULL (None or NaN) reads "no data"."""
+    return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
+
+
 def headline(username: str, followers: object, net: object, views: object, engagement_rate: object) -> str:
     """One account's line; a NULL metric reads "no data", never 0 (docs/decisions.md: a rate without views)."""
-
-    def shown(value: object, spec: str) -> str:
-        return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
-
     return (
         f"  @{username:<14} {shown(followers, '>8.0f')} followers  {shown(net, '>+6.0f')} net  "
         f"{shown(views, '>8.0f')} views  {shown(engagement_rate, '>6.2%')} engagement rate"
@@ -172,10 +173,6 @@ def community_line(
     top_hashtag: object = None,
 ) -> str:
     """One account's community figures; NULL reads "no data" (mentions without the approval, no scored comment)."""
-
-    def shown(value: object, spec: str) -> str:
-        return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
-
     oldest = "" if not waiting else f", the oldest for {shown(oldest_hours, '.0f')} h"
     tag = "" if top_hashtag is None or bool(pd.isna(top_hashtag)) else f"#{top_hashtag}"
     return (
@@ -228,10 +225,6 @@ def benchmark_line(
     username: str, category: object, engagement_rate: object, category_rate: object, reason: object
 ) -> str:
     """One account's engagement rate over 30 days beside its category's average, or why there is none to compare."""
-
-    def shown(value: object, spec: str) -> str:
-        return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
-
     own = f"  @{username:<14} {shown(engagement_rate, '>6.2%')} engagement rate"
     if reason is not None and not pd.isna(reason):
         return f"{own}  (no benchmark: {reason})"
@@ -319,10 +312,6 @@ def write_example_team_config(root: Path, files: dict[str, str]) -> list[str]:
 
 def label_line(label: str, posts: object, views: object, engagement_rate: object) -> str:
     """One label's line; NULL reads "no data" (no view gained in the days built)."""
-
-    def shown(value: object, spec: str) -> str:
-        return "no data" if value is None or bool(pd.isna(value)) else format(value, spec)
-
     return f"  {label[:24]:<24} {shown(posts, '>5.0f')} posts  {shown(views, '>9.0f')} views  " + (
         f"{shown(engagement_rate, '>6.2%')} engagement rate"
     )
