@@ -82,6 +82,9 @@ def write_fetch(
     same bytes on every run (tiktok_api/simulator/offline_fetch.py) passes fixed ones.
     """
     folder = fetch_dir(root, stream, partition_date, business_id)
+    for each_stream in STREAMS:
+        # every stream's folder, landed or not yet: Spark's raw tables sit over them (dbt_project/macros/raw.sql)
+        stream_dir(root, each_stream).mkdir(parents=True, exist_ok=True)
     landed_at = datetime.now(UTC) if landed_at is None else landed_at.astimezone(UTC)
     fetch_id = uuid.uuid4().hex[:12] if fetch_id is None else fetch_id
     if not _SAFE.match(fetch_id):

@@ -254,9 +254,19 @@ def dbt_macros() -> str:
     ]) }}}}
 {{%- endmacro %}}
 
+{{#- The landed streams, each a folder of the landing zone. -#}}
+{{% macro raw_streams() -%}}
+    {{{{ return({_jinja(list(landing.STREAMS))}) }}}}
+{{%- endmacro %}}
+
+{{#- The landing folder of one stream. -#}}
+{{% macro raw_stream_root(stream) -%}}
+    {{{{ return(env_var('TIKTOK_DATA_DIR', '../data') ~ '/{landing.RAW_PATH}/' ~ stream) }}}}
+{{%- endmacro %}}
+
 {{#- The landing files of one stream, every partition and account (temporary files excluded). -#}}
 {{% macro raw_file_glob(stream) -%}}
-    {{{{ return(env_var('TIKTOK_DATA_DIR', '../data') ~ '/{landing.RAW_PATH}/' ~ stream ~ '/{landing.FILE_GLOB}') }}}}
+    {{{{ return(raw_stream_root(stream) ~ '/{landing.FILE_GLOB}') }}}}
 {{%- endmacro %}}
 
 {{#- The hive partition keys of the landing folders and their types. -#}}

@@ -14,6 +14,10 @@
     sha256(coalesce({{ text_expression }}, ''))
 {%- endmacro %}
 
+{% macro spark__text_hash(text_expression) -%}
+    sha2(coalesce({{ text_expression }}, ''), 256)
+{%- endmacro %}
+
 {% macro postgres__text_hash(text_expression) -%}
     encode(sha256(convert_to(coalesce({{ text_expression }}, ''), 'UTF8')), 'hex')
 {%- endmacro %}
@@ -30,11 +34,11 @@
     from {{ scores }}
     {%- else %}
     select
-        cast(null as text) as text_hash,
-        cast(null as text) as language,
-        cast(null as text) as sentiment_label,
-        cast(null as double precision) as sentiment_compound,
-        cast(null as text) as sentiment_null_reason
+        cast(null as {{ text_type() }}) as text_hash,
+        cast(null as {{ text_type() }}) as language,
+        cast(null as {{ text_type() }}) as sentiment_label,
+        cast(null as {{ double_type() }}) as sentiment_compound,
+        cast(null as {{ text_type() }}) as sentiment_null_reason
     where false
     {%- endif %}
 {%- endmacro %}

@@ -15,7 +15,12 @@
     {%- set tags -%}
     list_transform(regexp_extract_all({{ caption }}, '#([\p{L}\p{M}\p{N}_]+)', 1), lambda tag: lower(tag))
     {%- endset %}
-    cast(list_filter({{ tags }}, lambda tag, position: list_position({{ tags }}, tag) = position) as text[])
+    cast(list_filter({{ tags }}, lambda tag, position: list_position({{ tags }}, tag) = position) as {{ text_array_type() }})
+{%- endmacro %}
+
+{#- Spark: Java's regular expressions know the same Unicode classes; array_distinct keeps first uses in order. -#}
+{% macro spark__caption_hashtags(caption) -%}
+    array_distinct(transform(regexp_extract_all({{ caption }}, '#([\\p{L}\\p{M}\\p{N}_]+)', 1), tag -> lower(tag)))
 {%- endmacro %}
 
 {% macro postgres__caption_hashtags(caption) -%}

@@ -18,13 +18,23 @@
     {%- elif is_incremental() -%}
     {#- the watermark as a literal, read first: a comparison with a subquery is not pushed below the unnest of an
         intermediate view, a literal is (macros/raw.sql, unnest_list) -#}
-    {%- set newest = run_query('select cast(max(staged_at) as text) from ' ~ this).columns[0].values()[0] -%}
+    {%- set newest = run_query('select cast(max(staged_at) as ' ~ text_type() ~ ') from ' ~ this).columns[0].values()[0] -%}
     {%- if newest is none -%}
     true
     {%- else -%}
-    {{ staged_at_column }} > cast('{{ newest }}' as timestamp with time zone)
+    {{ staged_at_column }} > cast('{{ newest }}' as {{ timestamptz_type() }})
     {%- endif -%}
     {%- else -%}
     true
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The materialization of the models built incrementally (each run merges its partition window into the table).
+    DuckDB and PostgreSQL delete the keys a run brings and insert them (delete+insert). Spark's Parquet tables
+    have neither delete nor merge: there these models are rebuilt whole on every run (docs/deployment.md, "Spark").
+-#}
+{% macro incremental_or_table() -%}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
 {%- endmacro %}

@@ -34,7 +34,7 @@
     from {{ label_lines }}
     inner join (
         -- each tag once per post already (caption_hashtags)
-        select item_id, business_id, staged_at, unnest(hashtags) as hashtag
+        select item_id, business_id, staged_at, {{ unnest_values('hashtags') }} as hashtag
         from {{ videos }}
     ) as post_hashtags
         on {{ label_lines }}.hashtag = post_hashtags.hashtag
@@ -51,7 +51,7 @@
         {{ videos }}.staged_at
     from {{ label_lines }}
     inner join {{ videos }}
-        on {{ videos }}.caption ilike {{ label_lines }}.caption_like escape '\'
+        on {{ caption_like(videos ~ '.caption', label_lines ~ '.caption_like') }}
     where {{ label_lines }}.match_kind = 'caption'
 {%- endmacro %}
 
@@ -66,13 +66,13 @@
 -#}
 {% macro post_day_performance(daily, videos) -%}
     {%- set is_new_post -%}
-        cast(timezone('UTC', {{ videos }}.published_at) as date) >= {{ daily }}.snapshot_date - 1
+        cast({{ utc_wall_clock(videos ~ '.published_at') }} as date) >= {{ daily }}.snapshot_date - 1
     {%- endset -%}
     select
         {{ daily }}.item_id,
         {{ daily }}.business_id,
         {{ daily }}.snapshot_date,
-        cast(timezone('UTC', {{ videos }}.published_at) as date) = {{ daily }}.snapshot_date as is_published_on_day,
+        cast({{ utc_wall_clock(videos ~ '.published_at') }} as date) = {{ daily }}.snapshot_date as is_published_on_day,
         {{ daily }}.video_views,
         {{ daily }}.full_video_watched_rate,
         {%- for metric in ['video_views', 'likes', 'comments', 'shares', 'new_followers'] %}
@@ -101,11 +101,18 @@
         cast(sum(video_views) as bigint) as video_views,
         cast(sum(video_views_gained) as bigint) as video_views_gained,
         cast(sum(likes_gained + comments_gained + shares_gained) as bigint) as engagements_gained,
-        cast(sum(likes_gained + comments_gained + shares_gained) as double precision)
-            / nullif(cast(sum(video_views_gained) as double precision), 0) as engagement_rate,
-        cast(sum(cast(full_video_watched_rate * video_views as decimal(38, 6))) as double precision)
-            / nullif(cast(sum(case when full_video_watched_rate is not null then video_views end) as double precision), 0)
+        cast(sum(likes_gained + comments_gained + shares_gained) as {{ double_type() }})
+            / nullif(cast(sum(video_views_gained) as {{ double_type() }}), 0) as engagement_rate,
+        cast(sum(cast(full_video_watched_rate * video_views as decimal(38, 6))) as {{ double_type() }})
+            / nullif(cast(sum(case when full_video_watched_rate is not null then video_views end) as {{ double_type() }}), 0)
             as completion_rate,
         cast(sum(new_followers_gained) as bigint) as new_followers_gained,
         max(staged_at) as staged_at
 {%- endmacro %}
+
+
+{#- Whether a caption matches a line's like pattern, case-insensitively, a backslash escaping % and _ (Spark's like
+    escapes with it by default). -#}
+{% macro caption_like(caption, pattern) -%}{{ return(adapter.dispatch('caption_like')(caption, pattern)) }}{%- endmacro %}
+{% macro default__caption_like(caption, pattern) -%}{{ caption }} ilike {{ pattern }} escape '\'{%- endmacro %}
+{% macro spark__caption_like(caption, pattern) -%}{{ caption }} ilike {{ pattern }}{%- endmacro %}

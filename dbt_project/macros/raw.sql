@@ -42,6 +42,19 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Spark: the type of a field in from_json's schema (a list of records is an array of structs). -#}
+{% macro spark_raw_type(field_type) -%}
+    {%- if field_type.startswith('list:') -%}
+    array<struct<
+        {%- for name, type in raw_record_fields(field_type[5:]) -%}
+        `{{ name }}`: {{ spark_raw_type(type) }}{% if not loop.last %}, {% endif %}
+        {%- endfor -%}
+    >>
+    {%- else -%}
+    {{ {'text': 'string', 'integer': 'int', 'timestamptz': 'timestamp'}.get(field_type, field_type) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro postgres_raw_type(field_type) -%}
     {{ 'jsonb' if field_type.startswith('list:') else {'double': 'double precision'}.get(field_type, field_type) }}
 {%- endmacro %}
@@ -83,15 +96,15 @@
     relation of the same columns, so that the build goes on. -#}
 {% macro empty_raw_pages(stream, type_of) -%}
     select
-        cast(null as text) as business_id,
+        cast(null as {{ text_type() }}) as business_id,
         cast(null as date) as partition_date,
-        cast(null as text) as fetch_id,
-        cast(null as timestamp with time zone) as landed_at,
-        cast(null as text) as fetch_source,
-        cast(null as text) as endpoint,
-        cast(null as text) as request_id
+        cast(null as {{ text_type() }}) as fetch_id,
+        cast(null as {{ timestamptz_type() }}) as landed_at,
+        cast(null as {{ text_type() }}) as fetch_source,
+        cast(null as {{ text_type() }}) as endpoint,
+        cast(null as {{ text_type() }}) as request_id
         {%- for name, type in raw_record_fields(stream) %},
-        cast(null as {{ type_of(type) }}) as "{{ name }}"
+        cast(null as {{ type_of(type) }}) as {{ adapter.quote(name) }}
         {%- endfor %}
     where false
 {%- endmacro %}
@@ -177,6 +190,42 @@
 
 
 {#-
+    Spark: the raw tables over the landing folders (macros/spark.sql, create_spark_raw_tables) hold each fetch file as
+    one line of text, partitioned by the folders' `date` and `account`: the window filter prunes folders before any
+    file is read, and from_json parses a fetch with the same explicit types as the other warehouses.
+-#}
+{% macro spark__raw_pages(stream) -%}
+    select
+        files.fetch.business_id as business_id,
+        files.fetch.partition_date as partition_date,
+        files.fetch.fetch_id as fetch_id,
+        files.fetch.landed_at as landed_at,
+        files.fetch.source as fetch_source,
+        pages.page.endpoint as endpoint,
+        pages.page.request_id as request_id
+        {%- for name, type in raw_record_fields(stream) %},
+        pages.page.response.data.{{ adapter.quote(name) }} as {{ adapter.quote(name) }}
+        {%- endfor %}
+    from (
+        select from_json(raw.value, '
+            {%- for name, type in raw_fetch_header() %}`{{ name }}` {{ spark_raw_type(type) }}, {% endfor -%}
+            pages array<struct<endpoint: string, request_id: string, response: struct<code: int, data: struct<
+            {%- for name, type in raw_record_fields(stream) -%}
+            `{{ name }}`: {{ spark_raw_type(type) }}{% if not loop.last %}, {% endif %}
+            {%- endfor -%}
+            >>>>') as fetch
+        from {{ source('tiktok_raw', stream) }} as raw
+        {%- if reads_window() %}
+        where raw.`date` >= '{{ partition_window()[0] }}' and raw.`date` < '{{ partition_window()[1] }}'
+        {%- endif %}
+    ) as files
+    lateral view explode(files.fetch.pages) pages as page
+    where files.fetch.complete
+    {{- not_quarantined('files.fetch.business_id', 'files.fetch.partition_date') }}
+{%- endmacro %}
+
+
+{#-
     One row per entry of the list column `list_column` of `relation`: the `columns` of `relation` and the entry's
     fields (those of `record`) as columns named `<alias>_<field>`. A null or empty list gives no row.
 
@@ -197,7 +246,7 @@
             {{ column }},
             {%- endfor %}
             {%- for name, type in raw_record_fields(record) %}
-            {{ alias }}."{{ name }}" as {{ alias }}_{{ name }}{% if not loop.last %},{% endif %}
+            {{ alias }}.{{ adapter.quote(name) }} as {{ alias }}_{{ name }}{% if not loop.last %},{% endif %}
             {%- endfor %}
         from (
             select {% for column in columns %}{{ column }}, {% endfor %}unnest({{ list_column }}) as {{ alias }}
@@ -221,6 +270,21 @@
 {%- endmacro %}
 
 
+{% macro spark__unnest_list(relation, list_column, alias, record, columns) -%}
+    (
+        select
+            {%- for column in columns %}
+            {{ alias }}_rows.{{ column }},
+            {%- endfor %}
+            {%- for name, type in raw_record_fields(record) %}
+            {{ alias }}.{{ adapter.quote(name) }} as {{ alias }}_{{ name }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        from {{ relation }} as {{ alias }}_rows
+        lateral view explode({{ alias }}_rows.{{ list_column }}) {{ alias }}_entries as {{ alias }}
+    )
+{%- endmacro %}
+
+
 {#- The number of entries of a list field (null for a null list). -#}
 {% macro list_length(list_expression) -%}
     {{ return(adapter.dispatch('list_length')(list_expression)) }}
@@ -228,6 +292,11 @@
 
 {% macro default__list_length(list_expression) -%}
     len({{ list_expression }})
+{%- endmacro %}
+
+{#- Spark's size() of a null list is -1 unless ANSI mode is on (dbt-spark turns it off). -#}
+{% macro spark__list_length(list_expression) -%}
+    case when {{ list_expression }} is not null then size({{ list_expression }}) end
 {%- endmacro %}
 
 {% macro postgres__list_length(list_expression) -%}
@@ -250,6 +319,35 @@
                 and quarantined.partition_date = {{ partition_date }}
           )
     {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    Spark reads the landing zone through one external table per stream (raw_tiktok.<stream>, the source tiktok_raw):
+    each fetch file is a line of text, the folders' `date` and `account` are its partitions. Created before every
+    run (on-run-start in dbt_project.yml) and synced with the folders on disk (`repair table`), so that a day landed
+    since the last run is read. The folders must exist (the dbt steps create them, assets/dbt.py). The other
+    warehouses need nothing here.
+-#}
+{% macro create_raw_tables() -%}
+    {{ return(adapter.dispatch('create_raw_tables')()) }}
+{%- endmacro %}
+
+{% macro default__create_raw_tables() -%}
+{%- endmacro %}
+
+{#- Spark runs one statement at a time: the hook runs them itself and leaves nothing to run. -#}
+{% macro spark__create_raw_tables() -%}
+    {%- if execute -%}
+    {%- do run_query('create schema if not exists raw_tiktok') -%}
+    {%- for stream in raw_streams() -%}
+    {%- do run_query(
+        'create table if not exists raw_tiktok.' ~ stream ~ ' (value string, `date` date, account string) '
+        ~ 'using text partitioned by (`date`, account) location \'' ~ raw_stream_root(stream) ~ '\''
+    ) -%}
+    {%- do run_query('repair table raw_tiktok.' ~ stream) -%}
+    {%- endfor -%}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -304,6 +402,17 @@
     qualify row_number() over (
         partition by {{ keys | join(', ') }} order by landed_at desc, fetch_id desc, staged_at
     ) = 1
+{%- endmacro %}
+
+{#- Spark 3.5 has no qualify, nor a select of all columns but one: the newest row per key is the greatest by
+    (landed_at, fetch_id, earliest staged_at), kept whole as a struct and expanded again. -#}
+{% macro spark__newest_fetch_per(relation, keys) -%}
+    select newest.row.*
+    from (
+        select max_by(struct(*), struct(landed_at, fetch_id, -unix_micros(staged_at))) as row
+        from {{ relation }}
+        group by {{ keys | join(', ') }}
+    ) as newest
 {%- endmacro %}
 
 {#- PostgreSQL has no qualify: distinct on picks the first row per key in the same order. -#}

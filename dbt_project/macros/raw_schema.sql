@@ -185,9 +185,19 @@
     ]) }}
 {%- endmacro %}
 
+{#- The landed streams, each a folder of the landing zone. -#}
+{% macro raw_streams() -%}
+    {{ return(['account', 'videos', 'comments', 'mentions', 'mention_terms', 'benchmarks']) }}
+{%- endmacro %}
+
+{#- The landing folder of one stream. -#}
+{% macro raw_stream_root(stream) -%}
+    {{ return(env_var('TIKTOK_DATA_DIR', '../data') ~ '/raw/tiktok/' ~ stream) }}
+{%- endmacro %}
+
 {#- The landing files of one stream, every partition and account (temporary files excluded). -#}
 {% macro raw_file_glob(stream) -%}
-    {{ return(env_var('TIKTOK_DATA_DIR', '../data') ~ '/raw/tiktok/' ~ stream ~ '/date=*/account=*/[0-9]*.json') }}
+    {{ return(raw_stream_root(stream) ~ '/date=*/account=*/[0-9]*.json') }}
 {%- endmacro %}
 
 {#- The hive partition keys of the landing folders and their types. -#}

@@ -7,6 +7,10 @@
     tables both make).
 -#}
 {% macro create_team_config_tables() -%}
+    {{ return(adapter.dispatch('create_team_config_tables')()) }}
+{%- endmacro %}
+
+{% macro default__create_team_config_tables() -%}
     create schema if not exists tiktok_config;
     create table if not exists tiktok_config.account_settings (
         business_id text not null,
@@ -22,4 +26,31 @@
         caption_like text,
         label text not null
     )
+{%- endmacro %}
+
+
+{#- Spark: Parquet tables of the same columns (Spark's string for text; its file tables take no not null) in the
+    warehouse folder, where the platform writes the team's files as Parquet; one statement at a time (the hook runs
+    them itself). -#}
+{% macro spark__create_team_config_tables() -%}
+    {%- if execute -%}
+    {%- set root = spark_warehouse_dir() ~ '/tiktok_config.db/' -%}
+    {%- do run_query('create schema if not exists tiktok_config') -%}
+    {%- do run_query(
+        'create table if not exists tiktok_config.account_settings '
+        ~ '(business_id string, time_zone string, business_category string) '
+        ~ 'using parquet location \'' ~ root ~ 'account_settings\''
+    ) -%}
+    {%- do run_query(
+        'create table if not exists tiktok_config.post_labels (line_number int, match_kind string, match_value string, '
+        ~ 'item_id string, hashtag string, caption_like string, label string) '
+        ~ 'using parquet location \'' ~ root ~ 'post_labels\''
+    ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The folder of the Spark warehouse's tables (profiles.yml, spark.sql.warehouse.dir). -#}
+{% macro spark_warehouse_dir() -%}
+    {{ return(env_var('TIKTOK_SPARK_WAREHOUSE', env_var('TIKTOK_DATA_DIR', '../data') ~ '/spark/warehouse')) }}
 {%- endmacro %}

@@ -17,9 +17,20 @@
     ) / 3600000000.0
 {%- endmacro %}
 
-{% macro duckdb__hours_between(start, end) -%}
-    cast(epoch_us({{ end }}) - epoch_us({{ start }}) as double precision) / 3600000000.0
+{% macro spark__hours_between(start, end) -%}
+    cast(unix_micros({{ end }}) - unix_micros({{ start }}) as double) / 3600000000.0
 {%- endmacro %}
+
+{% macro duckdb__hours_between(start, end) -%}
+    cast(epoch_us({{ end }}) - epoch_us({{ start }}) as {{ double_type() }}) / 3600000000.0
+{%- endmacro %}
+
+
+{#- days_between(start, end): the days from the date `start` to the date `end`, an integer (Spark's date difference is an
+    interval). -#}
+{% macro days_between(start, end) -%}{{ return(adapter.dispatch('days_between')(start, end)) }}{%- endmacro %}
+{% macro default__days_between(start, end) -%}({{ end }} - {{ start }}){%- endmacro %}
+{% macro spark__days_between(start, end) -%}datediff({{ end }}, {{ start }}){%- endmacro %}
 
 
 {#-
@@ -34,6 +45,11 @@
 
 {% macro default__continuous_percentile(expression, fraction) -%}
     percentile_cont({{ fraction }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{#- Spark's exact percentile interpolates linearly as percentile_cont does. -#}
+{% macro spark__continuous_percentile(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
 {%- endmacro %}
 
 {% macro duckdb__continuous_percentile(expression, fraction) -%}

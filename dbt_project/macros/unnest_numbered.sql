@@ -29,6 +29,22 @@
     )
 {%- endmacro %}
 
+{#- Spark numbers the entries with posexplode (0-based). -#}
+{% macro spark__unnest_list_numbered(relation, list_column, alias, record, columns) -%}
+    (
+        select
+            {%- for column in columns %}
+            {{ alias }}_rows.{{ column }},
+            {%- endfor %}
+            {%- for name, type in raw_record_fields(record) %}
+            {{ alias }}.{{ adapter.quote(name) }} as {{ alias }}_{{ name }},
+            {%- endfor %}
+            {{ alias }}_index + 1 as {{ alias }}_position
+        from {{ relation }} as {{ alias }}_rows
+        lateral view posexplode({{ alias }}_rows.{{ list_column }}) {{ alias }}_entries as {{ alias }}_index, {{ alias }}
+    )
+{%- endmacro %}
+
 {% macro postgres__unnest_list_numbered(relation, list_column, alias, record, columns) -%}
     (
         select

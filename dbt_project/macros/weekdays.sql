@@ -8,7 +8,15 @@
     locale (to_char and strftime would follow it).
 -#}
 {% macro iso_weekday(timestamp) -%}
+    {{ return(adapter.dispatch('iso_weekday')(timestamp)) }}
+{%- endmacro %}
+
+{% macro default__iso_weekday(timestamp) -%}
     cast(extract(isodow from {{ timestamp }}) as integer)
+{%- endmacro %}
+
+{% macro spark__iso_weekday(timestamp) -%}
+    cast(extract(dayofweek_iso from {{ timestamp }}) as integer)
 {%- endmacro %}
 
 {% macro weekday_abbreviation(number) -%}

@@ -136,3 +136,12 @@ def test_the_state_folder_is_checked(tmp_path: Path, monkeypatch):
     with pytest.raises(FolderNotWritable, match=r"\(state folder\): not a directory$"):
         settings.check_writable_folders()
     assert settings.secrets_dir() == tmp_path / "secrets"
+
+
+def test_the_first_landed_file_creates_every_streams_folder(tmp_path: Path):
+    """Spark's raw tables sit over the stream folders (dbt_project/macros/raw.sql): a stream never landed (an app
+    without the mentions approval) still has its empty folder, which reads as no rows."""
+    land(tmp_path)
+    folders = sorted(p.name for p in (tmp_path / landing.RAW_PATH).iterdir())
+    assert folders == sorted(landing.STREAMS)
+    assert not list(landing.stream_dir(tmp_path, "mentions").iterdir())

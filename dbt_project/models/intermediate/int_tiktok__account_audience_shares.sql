@@ -17,7 +17,7 @@ with snapshots as (
     select
         business_id,
         snapshot_date,
-        cast('{{ dimension }}' as text) as dimension,
+        cast('{{ dimension }}' as {{ text_type() }}) as dimension,
         entry_{{ key }} as dimension_value,
         entry_percentage as share,
         landed_at,

@@ -20,7 +20,7 @@ with snapshots as (
         item_id,
         business_id,
         snapshot_date,
-        cast('{{ dimension }}' as text) as dimension,
+        cast('{{ dimension }}' as {{ text_type() }}) as dimension,
         entry_{{ key }} as dimension_value,
         entry_percentage as share,
         fetch_id,

@@ -19,7 +19,7 @@ points as (
         staged_at,
         cast(entry_second as integer) as video_second,
         entry_percentage as retention_share,
-        cast(null as double precision) as likes_share
+        cast(null as {{ double_type() }}) as likes_share
     from {{ unnest_list('snapshots', 'video_view_retention', 'entry', 'share:second', snapshot_columns) }} as retention
     union all
     select
@@ -30,7 +30,7 @@ points as (
         landed_at,
         staged_at,
         cast(entry_second as integer) as video_second,
-        cast(null as double precision) as retention_share,
+        cast(null as {{ double_type() }}) as retention_share,
         entry_percentage as likes_share
     from {{ unnest_list('snapshots', 'engagement_likes', 'entry', 'share:second', snapshot_columns) }} as likes
 ),

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['business_category', 'benchmark_date'],
     incremental_strategy='delete+insert',
 ) }}
@@ -16,8 +16,8 @@ with pages as (
 benchmarks as (
     select
         business_category,
-        "date" as benchmark_date,
-        "date" - ({{ benchmark_window_days() }} - 1) as window_start_date,
+        {{ adapter.quote('date') }} as benchmark_date,
+        {{ adapter.quote('date') }} - ({{ benchmark_window_days() }} - 1) as window_start_date,
         average_likes_per_video,
         average_comments_per_video,
         average_shares_per_video,

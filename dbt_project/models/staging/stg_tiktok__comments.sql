@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['comment_id'],
     incremental_strategy='delete+insert',
 ) }}
@@ -60,7 +60,7 @@ typed as (
         display_name as author_display_name,
         text as comment_text,
         image_url,
-        to_timestamp(cast(create_time as bigint)) as created_at,
+        {{ epoch_seconds_timestamp("cast(create_time as bigint)") }} as created_at,
         likes,
         replies as reply_count,
         owner as is_by_account_owner,

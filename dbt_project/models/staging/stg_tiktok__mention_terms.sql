@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['business_id', 'snapshot_date'],
     incremental_strategy='delete+insert',
 ) }}
@@ -13,7 +13,7 @@ with pages as (
     select
         *,
         -- a page holds one of the two lists; its terms sit just before its cursor (the offset after the page)
-        "cursor" - coalesce({{ list_length('hashtags') }}, {{ list_length('words') }}) as page_offset
+        {{ adapter.quote('cursor') }} - coalesce({{ list_length('hashtags') }}, {{ list_length('words') }}) as page_offset
     from (
         {{ raw_pages('mention_terms') }}
     ) as raw_term_pages
@@ -39,7 +39,7 @@ terms as (
     select
         business_id,
         partition_date as snapshot_date,
-        cast('hashtag' as text) as term_type,
+        cast('hashtag' as {{ text_type() }}) as term_type,
         -- sent without the '#', lower case
         tag_hashtag_name as term,
         -- the list's order is the rank (1 = top)
@@ -57,7 +57,7 @@ terms as (
     select
         business_id,
         partition_date as snapshot_date,
-        cast('word' as text) as term_type,
+        cast('word' as {{ text_type() }}) as term_type,
         word_word as term,
         cast(page_offset + word_position as integer) as term_rank,
         word_post_count as post_count,

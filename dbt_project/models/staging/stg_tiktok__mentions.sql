@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['business_id', 'item_id', 'snapshot_date'],
     incremental_strategy='delete+insert',
 ) }}
@@ -12,7 +12,7 @@ with pages as (
     select
         *,
         -- the page's posts sit just before its cursor (the offset after the page)
-        "cursor" - {{ list_length('videos') }} as page_offset
+        {{ adapter.quote('cursor') }} - {{ list_length('videos') }} as page_offset
     from (
         {{ raw_pages('mentions') }}
     ) as raw_mention_pages
@@ -35,7 +35,7 @@ snapshots as (
         -- the list's order is the rank (1 = top)
         cast(page_offset + mention_position as integer) as mention_rank,
         -- create_time is epoch seconds sent as a string
-        to_timestamp(cast(mention_create_time as bigint)) as published_at,
+        {{ epoch_seconds_timestamp("cast(mention_create_time as bigint)") }} as published_at,
         mention_video_link as video_link,
         mention_caption as caption,
         mention_thumbnail_url as thumbnail_url,

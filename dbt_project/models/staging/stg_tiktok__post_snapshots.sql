@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['item_id', 'snapshot_date'],
     incremental_strategy='delete+insert',
 ) }}
@@ -19,7 +19,7 @@ snapshots as (
         business_id,
         partition_date as snapshot_date,
         -- create_time is epoch seconds sent as a string
-        to_timestamp(cast(video_create_time as bigint)) as published_at,
+        {{ epoch_seconds_timestamp("cast(video_create_time as bigint)") }} as published_at,
         video_caption as caption,
         video_media_type as media_type,
         video_is_ad as is_ad,

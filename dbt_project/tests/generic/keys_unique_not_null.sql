@@ -11,13 +11,13 @@ with checked as (
 ),
 
 missing as (
-    select {{ columns | join(', ') }}, cast(1 as bigint) as rows_with_this_key, cast('null' as text) as problem
+    select {{ columns | join(', ') }}, cast(1 as bigint) as rows_with_this_key, cast('null' as {{ text_type() }}) as problem
     from checked
     where {% for column in columns + required %}{{ column }} is null{% if not loop.last %} or {% endif %}{% endfor %}
 ),
 
 duplicated as (
-    select {{ columns | join(', ') }}, count(*) as rows_with_this_key, cast('duplicate' as text) as problem
+    select {{ columns | join(', ') }}, count(*) as rows_with_this_key, cast('duplicate' as {{ text_type() }}) as problem
     from checked
     where {% for column in columns %}{{ column }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
     group by {{ columns | join(', ') }}

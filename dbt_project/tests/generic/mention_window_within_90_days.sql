@@ -6,6 +6,6 @@
 {% test mention_window_within_90_days(model, day_column, published_column, days=90) %}
 select *
 from {{ model }}
-where cast(timezone('UTC', {{ published_column }}) as date) < {{ day_column }} - {{ days - 1 }}
-    or cast(timezone('UTC', {{ published_column }}) as date) > {{ day_column }}
+where cast({{ utc_wall_clock(published_column) }} as date) < {{ day_column }} - {{ days - 1 }}
+    or cast({{ utc_wall_clock(published_column) }} as date) > {{ day_column }}
 {% endtest %}

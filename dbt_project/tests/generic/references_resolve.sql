@@ -20,8 +20,8 @@ referenced_{{ loop.index }} as (
 
 unresolved_{{ loop.index }} as (
     select
-        cast('{{ reference['column'] }}' as text) as referencing_column,
-        cast(referencing.value as text) as unresolved_value,
+        cast('{{ reference['column'] }}' as {{ text_type() }}) as referencing_column,
+        cast(referencing.value as {{ text_type() }}) as unresolved_value,
         count(*) as rows_referencing_it
     from referencing_{{ loop.index }} as referencing
     where not exists (

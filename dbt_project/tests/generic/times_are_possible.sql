@@ -14,10 +14,10 @@ with checked as (
 {% for check in checks -%}
 {%- set bound = 'bound_' ~ loop.index if check.get('from') else 'checked' -%}
 select
-    cast('{{ check['column'] }}' as text) as checked_column,
-    cast(checked.{{ check['column'] }} as text) as checked_value,
-    cast('{{ check['not_before'] }}' as text) as not_before_column,
-    cast({{ bound }}.{{ check['not_before'] }} as text) as not_before_value
+    cast('{{ check['column'] }}' as {{ text_type() }}) as checked_column,
+    cast(checked.{{ check['column'] }} as {{ text_type() }}) as checked_value,
+    cast('{{ check['not_before'] }}' as {{ text_type() }}) as not_before_column,
+    cast({{ bound }}.{{ check['not_before'] }} as {{ text_type() }}) as not_before_value
 from checked
 {%- if check.get('from') %}
 inner join {{ check['from'] }} as {{ bound }} on {{ bound }}.{{ check['key'] }} = checked.{{ check['key'] }}

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['business_id', 'metric_date'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -37,10 +37,10 @@ readings as (
     from (
         select
             business_id,
-            cast(timezone('UTC', landed_at) as date) - 1 as reading_date,
+            cast({{ utc_wall_clock('landed_at') }} as date) - 1 as reading_date,
             followers_count,
             row_number() over (
-                partition by business_id, cast(timezone('UTC', landed_at) as date) order by landed_at, fetch_id
+                partition by business_id, cast({{ utc_wall_clock('landed_at') }} as date) order by landed_at, fetch_id
             ) as reading_order
         from snapshots
     ) as ranked
@@ -113,9 +113,9 @@ measures as (
         *,
         -- null when a day between this one and the anchor is missing or reports no change: never a guess
         case
-            when metric_date <= anchor_date and known_days_after = anchor_date - metric_date
+            when metric_date <= anchor_date and known_days_after = {{ days_between('metric_date', 'anchor_date') }}
                 then anchor_followers - coalesce(change_after, 0)
-            when metric_date > anchor_date and known_days_since = metric_date - anchor_date
+            when metric_date > anchor_date and known_days_since = {{ days_between('anchor_date', 'metric_date') }}
                 then anchor_followers + change_since
         end as derived_followers_total,
         -- a missing part counts as 0; only a day with none of the three reported has no engagements
@@ -154,7 +154,7 @@ final as (
         shares,
         engagements,
         -- views are reported daily for every account type; reach is not reported at account level
-        cast(engagements as double precision) / nullif(video_views, 0) as engagement_rate,
+        cast(engagements as {{ double_type() }}) / nullif(video_views, 0) as engagement_rate,
         engaged_audience,
         bio_link_clicks,
         email_clicks,

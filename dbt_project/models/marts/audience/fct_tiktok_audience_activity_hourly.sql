@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['business_id', 'activity_date'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -18,7 +18,7 @@ final as (
         hour_utc,
         active_followers,
         -- null on a day without any active follower (nothing to distribute)
-        cast(active_followers as double precision)
+        cast(active_followers as {{ double_type() }})
             / nullif(sum(active_followers) over (partition by business_id, activity_date), 0)
             as share_of_day,
         fetch_id,

@@ -19,8 +19,8 @@ final as (
         item_id,
         business_id,
         label,
-        string_agg(distinct match_kind, ', ' order by match_kind) as matched_by,
-        string_agg(cast(line_number as text), ', ' order by line_number) as label_lines,
+        {{ text_list('match_kind', 'match_kind', distinct=true) }} as matched_by,
+        {{ text_list('cast(line_number as ' ~ text_type() ~ ')', 'line_number') }} as label_lines,
         min(line_number) as first_label_line,
         max(staged_at) as staged_at
     from matches

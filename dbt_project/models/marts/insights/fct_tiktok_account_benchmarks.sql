@@ -22,7 +22,7 @@ videos as (
     select
         item_id,
         business_id,
-        cast(timezone('UTC', published_at) as date) as published_date
+        cast({{ utc_wall_clock('published_at') }} as date) as published_date
     from {{ ref('dim_tiktok_videos') }}
     where published_at is not null
 ),
@@ -98,25 +98,25 @@ final as (
         account_windows.net_followers_30d,
         case
             when days.followers_total - account_windows.net_followers_30d > 0
-                then cast(account_windows.net_followers_30d as double precision)
+                then cast(account_windows.net_followers_30d as {{ double_type() }})
                 / (days.followers_total - account_windows.net_followers_30d)
         end as follower_growth_rate_30d,
         benchmarks.average_follower_growth_rate_30d as category_average_follower_growth_rate_30d,
         window_videos.videos_posted_30d,
         benchmarks.average_videos_posted_30d as category_average_videos_posted_30d,
         window_videos.videos_measured,
-        cast(window_videos.likes as double precision) / nullif(window_videos.videos_with_likes, 0)
+        cast(window_videos.likes as {{ double_type() }}) / nullif(window_videos.videos_with_likes, 0)
             as likes_per_video_30d,
         benchmarks.average_likes_per_video as category_average_likes_per_video,
-        cast(window_videos.comments as double precision) / nullif(window_videos.videos_with_comments, 0)
+        cast(window_videos.comments as {{ double_type() }}) / nullif(window_videos.videos_with_comments, 0)
             as comments_per_video_30d,
         benchmarks.average_comments_per_video as category_average_comments_per_video,
-        cast(window_videos.shares as double precision) / nullif(window_videos.videos_with_shares, 0)
+        cast(window_videos.shares as {{ double_type() }}) / nullif(window_videos.videos_with_shares, 0)
             as shares_per_video_30d,
         benchmarks.average_shares_per_video as category_average_shares_per_video,
         account_windows.video_views_30d,
         benchmarks.average_video_views_30d as category_average_video_views_30d,
-        cast(account_windows.engagements_30d as double precision) / nullif(account_windows.video_views_30d, 0)
+        cast(account_windows.engagements_30d as {{ double_type() }}) / nullif(account_windows.video_views_30d, 0)
             as engagement_rate_30d,
         benchmarks.average_engagement_rate as category_average_engagement_rate,
         benchmarks.fetch_id as benchmark_fetch_id,

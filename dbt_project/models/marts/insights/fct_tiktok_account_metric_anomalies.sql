@@ -13,16 +13,16 @@ with account_daily as (
 
 -- one row per account, day and metric: the long form the score is computed on
 metric_values as (
-    select business_id, metric_date, 'video_views' as metric, cast(video_views as double precision) as metric_value, staged_at
+    select business_id, metric_date, 'video_views' as metric, cast(video_views as {{ double_type() }}) as metric_value, staged_at
     from account_daily
     union all
-    select business_id, metric_date, 'net_followers', cast(net_followers as double precision), staged_at
+    select business_id, metric_date, 'net_followers', cast(net_followers as {{ double_type() }}), staged_at
     from account_daily
     union all
     select business_id, metric_date, 'engagement_rate', engagement_rate, staged_at
     from account_daily
     union all
-    select business_id, metric_date, 'profile_views', cast(profile_views as double precision), staged_at
+    select business_id, metric_date, 'profile_views', cast(profile_views as {{ double_type() }}), staged_at
     from account_daily
 ),
 
@@ -106,7 +106,7 @@ scored as (
         case
             when score_null_reason is null
                 then (metric_value - history_median)
-                    / (cast({{ anomaly_mad_scale() }} as double precision) * history_mad)
+                    / (cast({{ anomaly_mad_scale() }} as {{ double_type() }}) * history_mad)
         end as robust_score
     from described
 ),

@@ -26,7 +26,7 @@ metric_values as (
         metric_date,
         followers_total,
         '{{ metric }}' as metric_name,
-        cast({{ metric }} as double precision) as metric_value,
+        cast({{ metric }} as {{ double_type() }}) as metric_value,
         staged_at
     from figures
     {%- if not loop.last %}

@@ -12,7 +12,7 @@ videos as (
 
 post_hashtags as (
     -- each tag once per post already (caption_hashtags)
-    select item_id, unnest(hashtags) as hashtag
+    select item_id, {{ unnest_values('hashtags') }} as hashtag
     from videos
 ),
 

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['business_id', 'snapshot_date'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     unique_key=['item_id', 'comment_date'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
@@ -13,7 +13,7 @@ with audience_comments as (
         item_id,
         business_id,
         -- the day the comment was written (UTC); the day it was first fetched when the API gave no time
-        coalesce(cast(timezone('UTC', created_at) as date), first_seen_date) as comment_date,
+        coalesce(cast({{ utc_wall_clock('created_at') }} as date), first_seen_date) as comment_date,
         sentiment_label,
         sentiment_compound,
         staged_at
@@ -59,9 +59,9 @@ final as (
         neutral_comments,
         negative_comments,
         -- shares among the scored comments; null on a day without one (no fake 0%)
-        cast(positive_comments as double precision) / nullif(comments_scored, 0) as share_positive,
-        cast(neutral_comments as double precision) / nullif(comments_scored, 0) as share_neutral,
-        cast(negative_comments as double precision) / nullif(comments_scored, 0) as share_negative,
+        cast(positive_comments as {{ double_type() }}) / nullif(comments_scored, 0) as share_positive,
+        cast(neutral_comments as {{ double_type() }}) / nullif(comments_scored, 0) as share_neutral,
+        cast(negative_comments as {{ double_type() }}) / nullif(comments_scored, 0) as share_negative,
         mean_sentiment_compound,
         staged_at
     from counted

@@ -32,7 +32,7 @@ published as (
         business_id,
         published_at,
         -- the UTC wall clock: a timestamp with time zone cast to a date or an hour would use the session's zone
-        timezone('UTC', published_at) as published_at_utc,
+        {{ utc_wall_clock('published_at') }} as published_at_utc,
         media_type,
         duration_seconds,
         first_snapshot_date,
@@ -58,7 +58,7 @@ day_figures as (
         video_views,
         -- as dim_tiktok_videos: likes + comments + shares over views; a missing part or no views leaves it null
         likes + comments + shares as engagements,
-        cast(likes + comments + shares as double precision) / nullif(video_views, 0) as engagement_rate,
+        cast(likes + comments + shares as {{ double_type() }}) / nullif(video_views, 0) as engagement_rate,
         -- as reported; absent for inactive posts, and missing is not zero
         full_video_watched_rate as completion_rate,
         staged_at
@@ -74,9 +74,9 @@ final as (
         cast(extract(hour from aged.published_at_utc) as integer) as hour_utc,
         account_settings.time_zone,
         -- the wall clock in the account's zone (daylight saving time included); null without a zone
-        timezone(account_settings.time_zone, aged.published_at) as published_at_local,
-        {{ iso_weekday('timezone(account_settings.time_zone, aged.published_at)') }} as weekday_local,
-        cast(extract(hour from timezone(account_settings.time_zone, aged.published_at)) as integer) as hour_local,
+        {{ local_wall_clock('account_settings.time_zone', 'aged.published_at') }} as published_at_local,
+        {{ iso_weekday(local_wall_clock('account_settings.time_zone', 'aged.published_at')) }} as weekday_local,
+        cast(extract(hour from {{ local_wall_clock('account_settings.time_zone', 'aged.published_at') }}) as integer) as hour_local,
         aged.media_type,
         aged.duration_seconds,
         -- the API's media_type, and for a video its length band (half-open: [15, 60) s is '15-60s')

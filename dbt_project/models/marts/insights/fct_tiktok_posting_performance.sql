@@ -64,13 +64,12 @@ activity_local as (
     select
         audience_activity.business_id,
         -- the hour's start as a UTC instant (the inner timezone reads the wall clock as UTC), then on the local clock
-        timezone(
-            account_settings.time_zone,
-            timezone(
-                'UTC',
-                cast(audience_activity.activity_date as timestamp) + audience_activity.hour_utc * interval '1 hour'
+        {{ local_wall_clock(
+            'account_settings.time_zone',
+            utc_instant(
+                "cast(audience_activity.activity_date as timestamp) + audience_activity.hour_utc * interval '1 hour'"
             )
-        ) as hour_start_local,
+        ) }} as hour_start_local,
         audience_activity.active_followers,
         audience_activity.staged_at
     from audience_activity
@@ -107,7 +106,7 @@ slot_audience as (
         time_basis,
         weekday_number,
         hour_of_day,
-        cast(sum(active_followers) as double precision) / count(active_followers) as average_active_followers,
+        cast(sum(active_followers) as {{ double_type() }}) / count(active_followers) as average_active_followers,
         count(active_followers) as audience_days,
         max(staged_at) as staged_at
     from activity_slots
@@ -124,11 +123,11 @@ slot_posts as (
         format,
         count(*) as posts,
         count(day_1_video_views) as posts_measured_day_1,
-        {{ continuous_percentile('cast(day_1_video_views as double precision)', 0.5) }} as median_day_1_video_views,
+        {{ continuous_percentile('cast(day_1_video_views as ' ~ double_type() ~ ')', 0.5) }} as median_day_1_video_views,
         {{ continuous_percentile('day_1_engagement_rate', 0.5) }} as median_day_1_engagement_rate,
         {{ continuous_percentile('day_1_completion_rate', 0.5) }} as median_day_1_completion_rate,
         count(day_7_video_views) as posts_measured_day_7,
-        {{ continuous_percentile('cast(day_7_video_views as double precision)', 0.5) }} as median_day_7_video_views,
+        {{ continuous_percentile('cast(day_7_video_views as ' ~ double_type() ~ ')', 0.5) }} as median_day_7_video_views,
         {{ continuous_percentile('day_7_engagement_rate', 0.5) }} as median_day_7_engagement_rate,
         {{ continuous_percentile('day_7_completion_rate', 0.5) }} as median_day_7_completion_rate,
         max(staged_at) as staged_at

@@ -85,7 +85,7 @@ account_baseline as (
         time_basis,
         count(*) as posts,
         count(day_7_video_views) as posts_measured_day_7,
-        {{ continuous_percentile('cast(day_7_video_views as double precision)', 0.5) }}
+        {{ continuous_percentile('cast(day_7_video_views as ' ~ double_type() ~ ')', 0.5) }}
             as account_median_day_7_video_views,
         max(staged_at) as staged_at
     from post_slots
@@ -111,7 +111,7 @@ slots as (
         weekday_number,
         hour_of_day,
         count(day_7_video_views) as posts_measured_day_7,
-        {{ continuous_percentile('cast(day_7_video_views as double precision)', 0.5) }} as median_day_7_video_views,
+        {{ continuous_percentile('cast(day_7_video_views as ' ~ double_type() ~ ')', 0.5) }} as median_day_7_video_views,
         {{ continuous_percentile('day_7_engagement_rate', 0.5) }} as median_day_7_engagement_rate,
         {{ continuous_percentile('day_7_completion_rate', 0.5) }} as median_day_7_completion_rate
     from post_slots
@@ -147,11 +147,11 @@ thin_accounts as (
         case
             when coalesce(account_baseline.posts_measured_day_7, 0) = 0
                 then 'no post measured at day 7 yet ('
-                    || cast(coalesce(account_baseline.posts, 0) as text) || ' published)'
+                    || cast(coalesce(account_baseline.posts, 0) as {{ text_type() }}) || ' published)'
             when max(slots.posts_measured_day_7) < {{ min_posts }}
                 then 'no slot has {{ min_posts }} posts measured at day 7 yet (the most: '
-                    || cast(max(slots.posts_measured_day_7) as text) || '; '
-                    || cast(account_baseline.posts_measured_day_7 as text) || ' posts measured in all)'
+                    || cast(max(slots.posts_measured_day_7) as {{ text_type() }}) || '; '
+                    || cast(account_baseline.posts_measured_day_7 as {{ text_type() }}) || ' posts measured in all)'
             else 'no slot with {{ min_posts }} posts measured at day 7 has more views than the account''s median post'
         end as no_recommendation_reason
     from account_clocks
@@ -181,7 +181,7 @@ final as (
         account_clocks.time_zone,
         coalesce(
             {{ weekday_abbreviation('recommended.weekday_number') }}
-                || ' ' || lpad(cast(recommended.hour_of_day as text), 2, '0') || ':00',
+                || ' ' || lpad(cast(recommended.hour_of_day as {{ text_type() }}), 2, '0') || ':00',
             'none'
         ) as slot,
         cast(recommended.slot_rank as integer) as slot_rank,

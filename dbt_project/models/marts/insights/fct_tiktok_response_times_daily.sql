@@ -91,7 +91,7 @@ final as (
         daily.comments,
         daily.comments_answered,
         daily.comments - daily.comments_answered as comments_unanswered,
-        cast(daily.comments_answered as double precision) / daily.comments as answered_share,
+        cast(daily.comments_answered as {{ double_type() }}) / daily.comments as answered_share,
         daily.comments_timed,
         daily.median_hours_to_first_owner_reply,
         daily.p90_hours_to_first_owner_reply,

@@ -36,7 +36,7 @@ tagged as (
         -- lowercased, each once in order of first use; null when the caption is missing, [] without tags
         {{ caption_hashtags('caption') }} as hashtags,
         -- the UTC day of publishing (casting a timestamptz to date would use the session's time zone)
-        cast(timezone('UTC', published_at) as date) as published_date
+        cast({{ utc_wall_clock('published_at') }} as date) as published_date
     from latest_snapshot
 ),
 
@@ -68,7 +68,7 @@ final as (
         -- engagements: likes + comments + shares (favorites are a save, kept apart); a missing part leaves it null
         tagged.likes + tagged.comments + tagged.shares as engagements,
         -- over views, not reach: reach goes missing for posts inactive more than 7 days
-        cast(tagged.likes + tagged.comments + tagged.shares as double precision) / nullif(tagged.video_views, 0)
+        cast(tagged.likes + tagged.comments + tagged.shares as {{ double_type() }}) / nullif(tagged.video_views, 0)
             as engagement_rate,
         -- as reported; absent for inactive posts, and missing is not zero
         tagged.full_video_watched_rate as completion_rate,

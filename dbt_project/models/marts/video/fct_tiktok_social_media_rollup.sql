@@ -27,13 +27,13 @@ snapshot_clicks as (
 final as (
     select
         -- UTC wall-clock time, without a zone, as the package's platforms give it
-        timezone('UTC', videos.published_at) as created_timestamp,
+        {{ utc_wall_clock('videos.published_at') }} as created_timestamp,
         videos.item_id as post_id,
         videos.caption as post_message,
         videos.business_id as page_id,
         coalesce(accounts.display_name, accounts.username) as page_name,
         videos.share_url as post_url,
-        cast('tiktok' as text) as platform,
+        cast('tiktok' as {{ text_type() }}) as platform,
         -- Business-only counters: null for a Personal account's post, which reports none of them
         case
             when coalesce(

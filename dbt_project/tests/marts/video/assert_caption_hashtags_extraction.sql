@@ -10,15 +10,15 @@
 with cases as (
     select
         'Morning #Coffee run #FYP #coffee #small_business!' as caption,
-        cast(array['coffee', 'fyp', 'small_business'] as text[]) as expected_hashtags
+        {{ text_array(['coffee', 'fyp', 'small_business']) }} as expected_hashtags
     union all
-    select 'no tags here', cast(array[] as text[])
+    select 'no tags here', {{ text_array([]) }}
     union all
-    select 'Crème #Brûlée #日本', cast(array['brûlée', '日本'] as text[])
+    select 'Crème #Brûlée #日本', {{ text_array(['brûlée', '日本']) }}
     union all
-    select '#a#b #A', cast(array['a', 'b'] as text[])
+    select '#a#b #A', {{ text_array(['a', 'b']) }}
     union all
-    select cast(null as text), cast(null as text[])
+    select cast(null as {{ text_type() }}), cast(null as {{ text_array_type() }})
 ),
 
 extracted as (
@@ -31,4 +31,4 @@ extracted as (
 
 select *
 from extracted
-where hashtags is distinct from expected_hashtags
+where not {{ equal_or_both_null('hashtags', 'expected_hashtags') }}
