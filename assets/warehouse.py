@@ -390,6 +390,12 @@ class Warehouse(dg.ConfigurableResource):
         """The warehouse the environment names; a wrong value raises WarehouseConfigError naming its variable."""
         env = os.environ if environ is None else environ
         kind = (env.get(KIND_VARIABLE) or "duckdb").strip().lower()
+        if kind == "spark":
+            raise WarehouseConfigError(
+                f"{KIND_VARIABLE}=spark: the dbt models and their tests build on Spark (dbt build --target spark, "
+                "docs/deployment.md, 'Apache Spark'), but the Dagster jobs do not run on it yet; "
+                f"use one of {', '.join(KINDS)} for them"
+            )
         if kind not in KINDS:
             raise WarehouseConfigError(
                 f"{KIND_VARIABLE}={kind!r} is not a warehouse this platform builds; use one of {', '.join(KINDS)}"

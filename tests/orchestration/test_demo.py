@@ -51,6 +51,7 @@ def _free_port() -> int:
     ("settings", "variable"),
     [
         ({"TIKTOK_WAREHOUSE": "oracle"}, "TIKTOK_WAREHOUSE='oracle'"),
+        ({"TIKTOK_WAREHOUSE": "spark"}, "TIKTOK_WAREHOUSE=spark: the dbt models and their tests build on Spark"),
         ({"TIKTOK_WAREHOUSE": "postgres", "TIKTOK_POSTGRES_PORT": "not-a-port"}, "TIKTOK_POSTGRES_PORT"),
         ({"TIKTOK_WAREHOUSE": "postgres", "TIKTOK_POSTGRES_HOST": "127.0.0.1"}, "TIKTOK_POSTGRES_HOST"),
         ({"TIKTOK_START_DATE": "2026-13-01"}, "TIKTOK_START_DATE"),
@@ -61,6 +62,7 @@ def _free_port() -> int:
     ],
     ids=[
         "unknown-warehouse",
+        "spark-for-dbt-only",
         "port-not-a-number",
         "postgres-unreachable",
         "bad-start-date",

@@ -1,0 +1,194 @@
+"""The same marts on Apache Spark, built on a real two-worker cluster, equal row for row to DuckDB's.
+
+The simulator's days are landed once (the raw assets, over loopback HTTP) and built day by day on DuckDB by the dbt
+assets, as the daily job does. Then a Spark standalone master and two workers start from the installed pyspark
+(benchmarks/spark_cluster.py) and `dbt build --target spark` builds every model and runs every data test on the cluster,
+reading the same landing files. staged_at, the time of the dbt run that staged a row, is the only column allowed to
+differ, and a double may differ in its last bits (Spark adds a sum's terms in the order its tasks finish).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.dbt import DBT_EXECUTABLE, dbt_project
+from assets.team_config import tiktok_team_config
+from assets.warehouse import Warehouse
+from benchmarks.spark_cluster import SparkCluster, spark_environment
+from tests.dbt.conftest import build_dbt, fetch_time, land, load_team_config, restored_environment
+from tests.dbt.test_marts import MARTS as ALL_MARTS
+from tests.docs_blocks import REPO_ROOT, tagged
+from tiktok_api.simulator import Simulator, SimulatorServer
+
+FIRST_DAY = date(2026, 11, 12)
+DAYS = 3
+MARTS = sorted(ALL_MARTS)
+ENV_KEYS = ("TIKTOK_DATA_DIR", "TIKTOK_DUCKDB_PATH", "TIKTOK_WAREHOUSE", "TIKTOK_ANOMALY_MIN_HISTORY_DAYS")
+SIGNIFICANT_DIGITS = 12
+DOCUMENTED_BUILD = tagged("docs/deployment.md", "by tests/dbt/test_spark_marts.py", "--target spark")
+
+
+@dataclass
+class Built:
+    data_dir: Path
+    spark_warehouse: Path
+    event_log: Path
+    cluster: SparkCluster
+    dbt: subprocess.CompletedProcess
+    run_results: dict
+
+    def duckdb_rows(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.data_dir / "warehouse.duckdb"), read_only=True) as con:
+            con.execute("set timezone = 'UTC'")
+            return con.execute(sql).fetchall()
+
+    def spark_table(self, schema: str, table: str) -> str:
+        """A Spark table's Parquet files, as DuckDB reads them."""
+        return f"read_parquet('{self.spark_warehouse}/{schema}.db/{table}/*.parquet')"
+
+
+def _write_team_config(duckdb_path: Path, spark_warehouse: Path) -> None:
+    """The team's tables as the platform loaded them into DuckDB, as Parquet where Spark's tables read them
+    (macros/team_config.sql)."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        for table in ("account_settings", "post_labels"):
+            folder = spark_warehouse / "tiktok_config.db" / table
+            folder.mkdir(parents=True)
+            con.execute(f"copy (select * from tiktok_config.{table}) to '{folder}/part-0.parquet' (format parquet)")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    data_dir = tmp_path_factory.mktemp("tiktok_spark_data")
+    spark_dir = tmp_path_factory.mktemp("spark")
+    simulator = Simulator(seed=7, accounts=4, now=fetch_time(FIRST_DAY), speed=600.0)
+    with restored_environment(ENV_KEYS), SimulatorServer(simulator) as server:
+        os.environ.update(TIKTOK_DATA_DIR=str(data_dir), TIKTOK_WAREHOUSE="duckdb", TIKTOK_ANOMALY_MIN_HISTORY_DAYS="3")
+        os.environ.pop("TIKTOK_DUCKDB_PATH", None)
+        load_team_config(data_dir)
+        ids = [account.business_id for account in simulator.world.accounts]
+        categories = zip(ids, ("beauty", "beauty", "travel", ""), strict=True)
+        lines = "".join(f"{business_id},,{category}\n" for business_id, category in categories)
+        (data_dir / "accounts.csv").write_text("business_id,time_zone,business_category\n" + lines)
+        resources = {"warehouse": Warehouse.from_env()}
+        assert dg.materialize([tiktok_team_config], partition_key=FIRST_DAY.isoformat(), resources=resources).success
+        for day in (FIRST_DAY + timedelta(days=i) for i in range(DAYS)):
+            land(server, day)
+            assert build_dbt(day).success, f"dbt build of {day} on DuckDB failed"
+
+        spark_warehouse = data_dir / "spark" / "warehouse"
+        _write_team_config(data_dir / "warehouse.duckdb", spark_warehouse)
+        event_log = spark_dir / "events"
+        event_log.mkdir()
+        cluster = SparkCluster(spark_dir).start()
+        try:
+            target = spark_dir / "dbt_target"  # not the project's target, which the Dagster definitions read
+            env = {
+                **spark_environment(),
+                "TIKTOK_SPARK_EVENT_LOG": str(event_log),
+                "TIKTOK_SPARK_EXECUTOR_MEMORY": "768m",
+                "DBT_TARGET_PATH": str(target),
+            }
+            # docs/deployment.md's command, with the cluster's master filled in
+            script = DOCUMENTED_BUILD.text.replace("<spark_master>", cluster.master_url)
+            proc = subprocess.run(["bash", "-e", "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+            run_results = json.loads((target / "run_results.json").read_text()) if proc.returncode == 0 else {}
+            yield Built(data_dir, spark_warehouse, event_log, cluster, proc, run_results)
+        finally:
+            cluster.stop()
+
+
+def test_every_model_builds_and_every_data_test_has_duckdbs_result_on_the_cluster(built: Built, tmp_path: Path):
+    assert built.dbt.returncode == 0, built.dbt.stdout[-4000:]
+    results = built.run_results["results"]
+    built_models = {r["unique_id"] for r in results if r["unique_id"].startswith("model.") and r["status"] == "success"}
+    models = {unique_id for unique_id, node in _manifest()["nodes"].items() if node["resource_type"] == "model"}
+    assert built_models == models
+    on_spark = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("test.")}
+    # the same data tests over the same rows on DuckDB (a WARN rule may find rows: it must find them on both)
+    proc = subprocess.run(
+        [DBT_EXECUTABLE, "test", "--exclude", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path)],
+        cwd=dbt_project.project_dir,
+        env={**os.environ, "TIKTOK_DATA_DIR": str(built.data_dir), "TIKTOK_WAREHOUSE": "duckdb"},
+        capture_output=True,
+        text=True,
+    )
+    duckdb_results = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    on_duckdb = {r["unique_id"]: r["status"] for r in duckdb_results if r["unique_id"].startswith("test.")}
+    assert on_spark == on_duckdb, proc.stdout[-3000:]
+    assert set(on_spark.values()) <= {"pass", "warn"} and len(on_spark) > 100
+
+
+def _manifest() -> dict:
+    return json.loads((dbt_project.project_dir / "target" / "manifest.json").read_text())
+
+
+def _comparable(value: object) -> object:
+    if isinstance(value, float) and not math.isnan(value):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, list):
+        return tuple(map(_comparable, value))
+    return value
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_marts_are_equal_row_for_row_on_spark_and_duckdb(built: Built, mart: str):
+    assert built.dbt.returncode == 0, "the Spark build failed: see the test above"
+    columns = [name for (name,) in built.duckdb_rows(
+        "select column_name from information_schema.columns "
+        f"where table_schema = 'marts' and table_name = '{mart}' and column_name <> 'staged_at' "
+        "order by ordinal_position"
+    )]  # fmt: skip
+    spark = built.spark_table("marts", mart)
+    spark_columns = [name for (name, *_) in built.duckdb_rows(f"describe select * exclude (staged_at) from {spark}")]
+    assert spark_columns == columns, "the same columns in the same order"
+    select = ", ".join(columns)
+    on_duckdb = Counter(tuple(map(_comparable, row)) for row in built.duckdb_rows(f"select {select} from marts.{mart}"))
+    on_spark = Counter(tuple(map(_comparable, row)) for row in built.duckdb_rows(f"select {select} from {spark}"))
+    assert sum(on_duckdb.values()) > 0, f"{mart} is empty: nothing was compared"
+    only_duckdb, only_spark = on_duckdb - on_spark, on_spark - on_duckdb
+    assert not only_duckdb and not only_spark, (
+        f"{mart}: {sum(only_duckdb.values())} rows only on DuckDB, e.g. {list(only_duckdb)[:1]}; "
+        f"{sum(only_spark.values())} only on Spark, e.g. {list(only_spark)[:1]}"
+    )
+
+
+def test_the_spark_marts_have_spark_types_for_the_contracts(built: Built):
+    """The contracts (enforced on Spark too) name text, double precision, timestamps and text[]: Spark writes its own
+    types for them, which read back as the same types."""
+    videos = built.spark_table("marts", "dim_tiktok_videos")
+    types = {name: kind for (name, kind, *_) in built.duckdb_rows(f"describe select * from {videos}")}
+    assert types["item_id"] == "VARCHAR", "a 19-digit id stays text"
+    assert types["hashtags"] == "VARCHAR[]"
+    assert types["engagement_rate"] == "DOUBLE"
+    assert types["published_at"] == "TIMESTAMP WITH TIME ZONE", "an instant"
+    rollup = built.spark_table("marts", "fct_tiktok_social_media_rollup")
+    rollup_types = {name: kind for (name, kind, *_) in built.duckdb_rows(f"describe select * from {rollup}")}
+    assert rollup_types["created_timestamp"] == "TIMESTAMP", "a UTC wall clock, as the Fivetran rollup's"
+
+
+def test_the_build_ran_on_both_workers(built: Built):
+    """Each worker offers one core: the build's tasks ran in two executors, one started by each worker."""
+    assert built.dbt.returncode == 0, "the Spark build failed: see the test above"
+    (log,) = built.event_log.iterdir()
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    executors_with_tasks = {
+        event["Task Info"]["Executor ID"] for event in events if event["Event"] == "SparkListenerTaskEnd"
+    }
+    assert len(executors_with_tasks - {"driver"}) == 2, executors_with_tasks
+    app_id = next(event["App ID"] for event in events if event["Event"] == "SparkListenerApplicationStart")
+    for number in (1, 2):
+        executors = list((built.cluster.folder / f"worker{number}" / app_id).iterdir())
+        assert executors, f"worker {number} started no executor for the build"
