@@ -49,10 +49,11 @@ format: venv
 	$(BIN)/ruff format .
 
 # The benchmark (docs/benchmarks.md): `make bench SCALE=0.2` for a quick run; SCALE multiplies W's 20 accounts.
+# `make bench SPARK=1` measures only W's build on Spark (local and a two-worker cluster) against DuckDB's.
 # It writes under $(TIKTOK_DATA_DIR)/bench only (emptied first), never into the warehouse the demo builds.
 SCALE ?= 1
 bench: manifest
-	$(BIN)/python -m benchmarks --scale $(SCALE)
+	$(BIN)/python -m benchmarks --scale $(SCALE) $(if $(SPARK),--spark)
 
 # Re-resolve the pinned environment after changing pyproject.toml.
 lock: venv

@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
         default=HISTORY_POSTS,
         help=f"posts per account of the history workload (default {HISTORY_POSTS}; W has 200)",
     )
+    parser.add_argument(
+        "--spark", action="store_true", help="only W's build on DuckDB, on Spark local and on a 2-worker Spark cluster"
+    )
     parser.add_argument("--out", type=Path, help="bench data folder (default $TIKTOK_DATA_DIR/bench), emptied first")
     args = parser.parse_args(argv)
     load_env_file()
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     root = (root if args.out else root / "bench").resolve()
     from benchmarks import runner
 
-    return runner.main(args.scale, root, args.history_posts)
+    return runner.main(args.scale, root, args.history_posts, spark_only=args.spark)
 
 
 if __name__ == "__main__":

@@ -184,6 +184,32 @@ def comment_scoring(run: Run, w: Workload) -> None:
     )
 
 
+def spark(run: Run, w: Workload, w_dbt: steps.StepResult) -> None:
+    """Issue 19: W's build on Spark, in dbt's own process (local[2]) and on a two-worker standalone cluster, against
+    DuckDB's (figure 1's build): lines under the table, no figure of the six."""
+    from benchmarks.spark_cluster import SparkCluster
+
+    data_dir = _use(run.root / "W")
+    local = steps.dbt_spark(data_dir, "local[2]")
+    run.progress(f"W: dbt build on Spark local[2] {local.seconds:.0f} s")
+    cluster = SparkCluster(run.root / "spark_cluster")
+    cluster.folder.mkdir()
+    cluster.start()
+    try:
+        on_cluster = steps.dbt_spark(data_dir, cluster.master_url)
+    finally:
+        cluster.stop()
+    run.progress(f"W: dbt build on a 2-worker Spark cluster {on_cluster.seconds:.0f} s")
+    size = sum(path.stat().st_size for path in (data_dir / "raw").rglob("*.json"))
+    run.notes.append(
+        f"Spark (issue 19), W's {w.days} days ({size / 1e6:.0f} MB of raw JSON) built whole: DuckDB "
+        f"{w_dbt.seconds:.1f} s; Spark local[2] {local.seconds:.1f} s ({ratio(local.seconds, w_dbt.seconds):.2f}x "
+        f"DuckDB); a standalone cluster of two one-core workers {on_cluster.seconds:.1f} s "
+        f"({ratio(on_cluster.seconds, w_dbt.seconds):.2f}x). Spark's session start and one job per model and test "
+        "dominate at this size; see docs/benchmarks.md for where Spark wins."
+    )
+
+
 # ---------------------------------------------------------------- figures 2, 4 and 6: the history
 
 
@@ -284,7 +310,7 @@ def memory(run: Run, m: Workload, w_dbt: steps.StepResult) -> None:
 # ---------------------------------------------------------------- all of it
 
 
-def main(scale: float, root: Path, history_posts: int = HISTORY_POSTS) -> int:
+def main(scale: float, root: Path, history_posts: int = HISTORY_POSTS, spark_only: bool = False) -> int:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -293,12 +319,21 @@ def main(scale: float, root: Path, history_posts: int = HISTORY_POSTS) -> int:
     print("\n".join(machine_lines()))
     print(f"scale {scale}: W = {loads['W'].describe()}; history: {loads['history'].describe()}; "
           f"memory: {loads['memory'].describe()}; data in {root}", flush=True)  # fmt: skip
+    if spark_only:
+        # `make bench SPARK=1`: W landed and built on DuckDB, then on Spark; none of the six figures' other parts
+        land_w(run, loads["W"])
+        spark(run, loads["W"], transform(run, loads["W"]))
+        return _report(run)
     measured, refused = produce(run, loads, scale)
     w_dbt = transform(run, loads["W"])
     comment_scoring(run, loads["W"])
     api_economy(run, loads["W"], measured, refused)
     history(run, loads["history"])
     memory(run, loads["memory"], w_dbt)
+    return _report(run)
+
+
+def _report(run: Run) -> int:
     elapsed = time.perf_counter() - run.started
     print()
     print(format_table(run.figures))

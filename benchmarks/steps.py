@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -110,6 +111,23 @@ def dbt(data_dir: Path, first: date, last: date, command: str = "build") -> Step
         *(BUILD_EXCLUSIONS if command != "run" else []),
     ]  # fmt: skip
     return run_child(args, env={"TIKTOK_DATA_DIR": str(data_dir), **dbt_window(first, last)})
+
+
+def dbt_spark(data_dir: Path, master: str) -> StepResult:
+    """`dbt build --target spark` of everything landed in `data_dir` (a first build: every model rebuilt whole), as
+    the dbt asset would build it, on the Spark master `master`; a fresh Spark warehouse each time."""
+    from assets.dbt import BUILD_EXCLUSIONS
+    from benchmarks.spark_cluster import spark_environment
+
+    shutil.rmtree(data_dir / "spark", ignore_errors=True)
+    executable = str(Path(sys.executable).parent / "dbt")
+    args = [
+        executable, "build", "--target", "spark", "--project-dir", str(DBT_PROJECT),
+        "--profiles-dir", str(DBT_PROJECT), "--target-path", str(data_dir / "dbt_target_spark"),
+        "--log-path", str(data_dir / "dbt_logs"), "--quiet", *BUILD_EXCLUSIONS,
+    ]  # fmt: skip
+    env = {**spark_environment(), "TIKTOK_DATA_DIR": str(data_dir), "TIKTOK_SPARK_MASTER": master}
+    return run_child(args, env=env)
 
 
 def backfill_dagster(url: str, first: date, last: date, instance) -> float:  # noqa: ANN001 - a DagsterInstance
