@@ -33,7 +33,7 @@
 {#-
     The materialization of the models built incrementally (each run merges its partition window into the table).
     DuckDB and PostgreSQL delete the keys a run brings and insert them (delete+insert). Spark's Parquet tables
-    have neither delete nor merge: there these models are rebuilt whole on every run (docs/deployment.md, "Spark").
+    have neither delete nor merge: there these models are rebuilt whole on every run (docs/deployment.md, "Apache Spark").
 -#}
 {% macro incremental_or_table() -%}
     {{ return('table' if target.type == 'spark' else 'incremental') }}

@@ -3,12 +3,13 @@
 
     DuckDB reads the landing files themselves (`raw_file_glob`, the layout of tiktok_api/landing.py).
     PostgreSQL reads the raw tables the platform loads them into (tiktok_api/raw_postgres.py, one jsonb row
-    per page): raw_tiktok.<stream>.
+    per page): raw_tiktok.<stream>. Spark reads the landing files too, through text tables over their folders
+    (create_raw_tables).
 
-    Both parse the JSON with the explicit types of `raw_records` (macros/raw_schema.sql, generated from
+    All parse the JSON with the explicit types of `raw_records` (macros/raw_schema.sql, generated from
     tiktok_api/raw_schema.py): a field the API adds is ignored, a field it drops arrives as null, so neither
     breaks the build. Only complete fetches are read (a fetch that
-    broke off stays in raw for the record). Incremental runs read only the partition window (DuckDB prunes
+    broke off stays in raw for the record). Incremental runs read only the partition window (DuckDB and Spark prune
     the hive folders by the `date` filter; PostgreSQL filters on partition_date).
 
     raw_pages(stream) gives one row per page of every complete fetch: the fetch metadata plus the top-level
@@ -190,8 +191,8 @@
 
 
 {#-
-    Spark: the raw tables over the landing folders (macros/spark.sql, create_spark_raw_tables) hold each fetch file as
-    one line of text, partitioned by the folders' `date` and `account`: the window filter prunes folders before any
+    Spark: the raw tables over the landing folders (create_raw_tables below) hold each fetch file as one line of
+    text, partitioned by the folders' `date` and `account`: the window filter prunes folders before any
     file is read, and from_json parses a fetch with the same explicit types as the other warehouses.
 -#}
 {% macro spark__raw_pages(stream) -%}
@@ -326,8 +327,8 @@
     Spark reads the landing zone through one external table per stream (raw_tiktok.<stream>, the source tiktok_raw):
     each fetch file is a line of text, the folders' `date` and `account` are its partitions. Created before every
     run (on-run-start in dbt_project.yml) and synced with the folders on disk (`repair table`), so that a day landed
-    since the last run is read. The folders must exist (the dbt steps create them, assets/dbt.py). The other
-    warehouses need nothing here.
+    since the last run is read. Every stream's folder exists once anything has landed (tiktok_api/landing.py creates
+    them all with the first file). The other warehouses need nothing here.
 -#}
 {% macro create_raw_tables() -%}
     {{ return(adapter.dispatch('create_raw_tables')()) }}
