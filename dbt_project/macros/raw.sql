@@ -9,8 +9,9 @@
     All parse the JSON with the explicit types of `raw_records` (macros/raw_schema.sql, generated from
     tiktok_api/raw_schema.py): a field the API adds is ignored, a field it drops arrives as null, so neither
     breaks the build. Only complete fetches are read (a fetch that
-    broke off stays in raw for the record). Incremental runs read only the partition window (DuckDB and Spark prune
-    the hive folders by the `date` filter; PostgreSQL filters on partition_date).
+    broke off stays in raw for the record). Incremental runs read only the partition window (DuckDB prunes the hive
+    folders by the `date` filter, as Spark would; PostgreSQL filters on partition_date). Spark rebuilds its
+    tables whole for now (incremental_or_table), so it reads every landed day.
 
     raw_pages(stream) gives one row per page of every complete fetch: the fetch metadata plus the top-level
     fields of the page's `data` as columns. Lists are unnested with unnest_list, whose rows expose an entry's
@@ -192,8 +193,8 @@
 
 {#-
     Spark: the raw tables over the landing folders (create_raw_tables below) hold each fetch file as one line of
-    text, partitioned by the folders' `date` and `account`: the window filter prunes folders before any
-    file is read, and from_json parses a fetch with the same explicit types as the other warehouses.
+    text, partitioned by the folders' `date` and `account` (a window filter prunes folders before any file is
+    read), and from_json parses a fetch with the same explicit types as the other warehouses.
 -#}
 {% macro spark__raw_pages(stream) -%}
     select
