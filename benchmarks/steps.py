@@ -160,9 +160,9 @@ def backfill_dagster(url: str, first: date, last: date, instance) -> float:  # n
     return time.perf_counter() - started
 
 
-def dbt_node_times(data_dir: Path) -> dict[str, float]:
+def dbt_node_times(data_dir: Path, target: str = "dbt_target") -> dict[str, float]:
     """Seconds per kind of dbt node in the last run (staging, mart, data test, unit test): the profile."""
-    results = json.loads((data_dir / "dbt_target" / "run_results.json").read_text())["results"]
+    results = json.loads((data_dir / target / "run_results.json").read_text())["results"]
     kinds: dict[str, float] = {}
     for node in results:
         uid = node["unique_id"]
