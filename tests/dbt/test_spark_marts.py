@@ -95,8 +95,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         cluster = SparkCluster(spark_dir).start()
         try:
             target = spark_dir / "dbt_target"  # not the project's target, which the Dagster definitions read
+            # the guide's block finds Java itself; the driver stays on loopback, as the test cluster does
             env = {
-                **spark_environment(),
+                **{key: value for key, value in os.environ.items() if key != "JAVA_HOME"},
+                "SPARK_LOCAL_IP": spark_environment()["SPARK_LOCAL_IP"],
                 "TIKTOK_SPARK_EVENT_LOG": str(event_log),
                 "TIKTOK_SPARK_EXECUTOR_MEMORY": "768m",
                 "DBT_TARGET_PATH": str(target),
