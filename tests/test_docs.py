@@ -155,7 +155,13 @@ class DocShell:
         for process, _ in self.background:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                # Dagster maps SIGTERM to SIGINT's handler in this process (dagster._utils.interrupts): a suite
+                # started with SIGINT ignored (in the background, say) starts servers that ignore SIGTERM too
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 @pytest.fixture
