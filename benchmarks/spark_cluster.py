@@ -99,11 +99,14 @@ class SparkCluster:
             time.sleep(0.5)
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL for what is left after 30 s: a JVM started with SIGTERM ignored (Dagster maps
+        SIGTERM to SIGINT's handler, which a suite started in the background ignores) does not stop otherwise."""
         for process in reversed(self.processes):
             process.terminate()
+        deadline = time.monotonic() + 30
         for process in self.processes:
             try:
-                process.wait(timeout=60)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
