@@ -6,7 +6,6 @@
     order of `order_by` (with distinct, each value once and `order_by` must be the expression itself).
 
     text_array(values): a text[] literal of a Jinja list of strings.
-    equal_or_both_null(left, right): whether two values are equal or both null (`is not distinct from`).
 -#}
 {% macro unnest_values(list) -%}{{ return(adapter.dispatch('unnest_values')(list)) }}{%- endmacro %}
 {% macro default__unnest_values(list) -%}unnest({{ list }}){%- endmacro %}
@@ -40,8 +39,3 @@
 {% macro spark__text_array(values) -%}
     cast(array({% for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor %}) as array<string>)
 {%- endmacro %}
-
-{#- Spark's null-safe equality is <=>. -#}
-{% macro equal_or_both_null(left, right) -%}{{ return(adapter.dispatch('equal_or_both_null')(left, right)) }}{%- endmacro %}
-{% macro default__equal_or_both_null(left, right) -%}({{ left }} is not distinct from {{ right }}){%- endmacro %}
-{% macro spark__equal_or_both_null(left, right) -%}({{ left }} <=> {{ right }}){%- endmacro %}

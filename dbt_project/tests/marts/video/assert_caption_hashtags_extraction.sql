@@ -31,4 +31,4 @@ extracted as (
 
 select *
 from extracted
-where not {{ equal_or_both_null('hashtags', 'expected_hashtags') }}
+where hashtags is distinct from expected_hashtags
