@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,6 +97,18 @@ def land(server: SimulatorServer, day: date) -> None:
         raise_on_error=False,
     )
     assert result.success, f"landing {day} failed"
+
+
+def assert_same_rows(mart: str, on_duckdb: Iterable[tuple], on_other: Iterable[tuple], other: str) -> None:
+    """A mart's rows on DuckDB and on another warehouse (`other` names it), already made comparable, are the same
+    multiset, and not an empty one."""
+    duckdb_rows, other_rows = Counter(on_duckdb), Counter(on_other)
+    assert sum(duckdb_rows.values()) > 0, f"{mart} is empty: nothing was compared"
+    only_duckdb, only_other = duckdb_rows - other_rows, other_rows - duckdb_rows
+    assert not only_duckdb and not only_other, (
+        f"{mart}: {sum(only_duckdb.values())} rows only on DuckDB, e.g. {list(only_duckdb)[:1]}; "
+        f"{sum(only_other.values())} only on {other}, e.g. {list(only_other)[:1]}"
+    )
 
 
 @contextmanager

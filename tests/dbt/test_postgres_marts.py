@@ -23,7 +23,7 @@ import pytest
 from assets.dbt import DBT_EXECUTABLE, dbt_project
 from assets.team_config import tiktok_team_config
 from assets.warehouse import Warehouse
-from tests.dbt.conftest import build_dbt, fetch_time, land, load_team_config, restored_environment
+from tests.dbt.conftest import assert_same_rows, build_dbt, fetch_time, land, load_team_config, restored_environment
 from tests.dbt.test_marts import MARTS as ALL_MARTS
 from tests.docs_blocks import tagged
 from tests.postgres_server import PostgresServer, warehouse_env
@@ -137,14 +137,8 @@ def test_marts_are_equal_row_for_row_on_both_warehouses(warehouses: Warehouses, 
     )]  # fmt: skip
     assert postgres_columns == columns, "the same columns in the same order"
     select = f"select {', '.join(columns)} from marts.{mart}"
-    on_duckdb = Counter(map(_comparable, warehouses.duckdb_rows(select)))
-    on_postgres = Counter(map(_comparable, warehouses.postgres_rows(select)))
-    assert sum(on_duckdb.values()) > 0, f"{mart} is empty: nothing was compared"
-    only_duckdb, only_postgres = on_duckdb - on_postgres, on_postgres - on_duckdb
-    assert not only_duckdb and not only_postgres, (
-        f"{mart}: {sum(only_duckdb.values())} rows only on DuckDB, e.g. {list(only_duckdb)[:1]}; "
-        f"{sum(only_postgres.values())} only on PostgreSQL, e.g. {list(only_postgres)[:1]}"
-    )
+    on_duckdb = map(_comparable, warehouses.duckdb_rows(select))
+    assert_same_rows(mart, on_duckdb, map(_comparable, warehouses.postgres_rows(select)), "PostgreSQL")
 
 
 def test_the_marts_cover_every_day_and_account(warehouses: Warehouses):

@@ -13,7 +13,6 @@ import json
 import math
 import os
 import subprocess
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,7 +26,7 @@ from assets.dbt import DBT_EXECUTABLE, dbt_project
 from assets.team_config import tiktok_team_config
 from assets.warehouse import Warehouse
 from benchmarks.spark_cluster import SparkCluster, spark_environment
-from tests.dbt.conftest import build_dbt, fetch_time, land, load_team_config, restored_environment
+from tests.dbt.conftest import assert_same_rows, build_dbt, fetch_time, land, load_team_config, restored_environment
 from tests.dbt.test_marts import MARTS as ALL_MARTS
 from tests.docs_blocks import REPO_ROOT, tagged
 from tiktok_api.simulator import Simulator, SimulatorServer
@@ -157,14 +156,9 @@ def test_marts_are_equal_row_for_row_on_spark_and_duckdb(built: Built, mart: str
     spark_columns = [name for (name, *_) in built.duckdb_rows(f"describe select * exclude (staged_at) from {spark}")]
     assert spark_columns == columns, "the same columns in the same order"
     select = ", ".join(columns)
-    on_duckdb = Counter(tuple(map(_comparable, row)) for row in built.duckdb_rows(f"select {select} from marts.{mart}"))
-    on_spark = Counter(tuple(map(_comparable, row)) for row in built.duckdb_rows(f"select {select} from {spark}"))
-    assert sum(on_duckdb.values()) > 0, f"{mart} is empty: nothing was compared"
-    only_duckdb, only_spark = on_duckdb - on_spark, on_spark - on_duckdb
-    assert not only_duckdb and not only_spark, (
-        f"{mart}: {sum(only_duckdb.values())} rows only on DuckDB, e.g. {list(only_duckdb)[:1]}; "
-        f"{sum(only_spark.values())} only on Spark, e.g. {list(only_spark)[:1]}"
-    )
+    on_duckdb = (tuple(map(_comparable, row)) for row in built.duckdb_rows(f"select {select} from marts.{mart}"))
+    on_spark = (tuple(map(_comparable, row)) for row in built.duckdb_rows(f"select {select} from {spark}"))
+    assert_same_rows(mart, on_duckdb, on_spark, "Spark")
 
 
 def test_the_spark_marts_have_spark_types_for_the_contracts(built: Built):
