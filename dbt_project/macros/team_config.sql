@@ -29,28 +29,14 @@
 {%- endmacro %}
 
 
-{#- Spark: Parquet tables of the same columns (Spark's string for text; its file tables take no not null) in the
-    warehouse folder, where the platform writes the team's files as Parquet; one statement at a time (the hook runs
-    them itself). -#}
+{#- Spark: Parquet tables of the same columns in Spark's types, where the platform writes the team's files
+    (macros/platform_tables.sql). -#}
 {% macro spark__create_team_config_tables() -%}
     {%- if execute -%}
-    {%- set root = spark_warehouse_dir() ~ '/tiktok_config.db/' -%}
-    {%- do run_query('create schema if not exists tiktok_config') -%}
-    {%- do run_query(
-        'create table if not exists tiktok_config.account_settings '
-        ~ '(business_id string, time_zone string, business_category string) '
-        ~ 'using parquet location \'' ~ root ~ 'account_settings\''
-    ) -%}
-    {%- do run_query(
-        'create table if not exists tiktok_config.post_labels (line_number int, match_kind string, match_value string, '
-        ~ 'item_id string, hashtag string, caption_like string, label string) '
-        ~ 'using parquet location \'' ~ root ~ 'post_labels\''
-    ) -%}
+    {%- do spark_parquet_table('tiktok_config', 'account_settings',
+        'business_id string, time_zone string, business_category string') -%}
+    {%- do spark_parquet_table('tiktok_config', 'post_labels',
+        'line_number int, match_kind string, match_value string, item_id string, hashtag string, '
+        ~ 'caption_like string, label string') -%}
     {%- endif -%}
-{%- endmacro %}
-
-
-{#- The folder of the Spark warehouse's tables (profiles.yml, spark.sql.warehouse.dir). -#}
-{% macro spark_warehouse_dir() -%}
-    {{ return(env_var('TIKTOK_SPARK_WAREHOUSE', env_var('TIKTOK_DATA_DIR', '../data') ~ '/spark/warehouse')) }}
 {%- endmacro %}

@@ -37,6 +37,7 @@ MARTS = sorted(ALL_MARTS)
 ENV_KEYS = ("TIKTOK_DATA_DIR", "TIKTOK_DUCKDB_PATH", "TIKTOK_WAREHOUSE", "TIKTOK_ANOMALY_MIN_HISTORY_DAYS")
 SIGNIFICANT_DIGITS = 12
 DOCUMENTED_BUILD = tagged("docs/deployment.md", "by tests/dbt/test_spark_marts.py", "--target spark")
+DOCUMENTED_DEMO = tagged("docs/deployment.md", "by tests/dbt/test_spark_marts.py", "make demo")
 
 
 @dataclass
@@ -56,16 +57,6 @@ class Built:
     def spark_table(self, schema: str, table: str) -> str:
         """A Spark table's Parquet files, as DuckDB reads them."""
         return f"read_parquet('{self.spark_warehouse}/{schema}.db/{table}/*.parquet')"
-
-
-def _write_team_config(duckdb_path: Path, spark_warehouse: Path) -> None:
-    """The team's tables as the platform loaded them into DuckDB, as Parquet where Spark's tables read them
-    (macros/team_config.sql)."""
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        for table in ("account_settings", "post_labels"):
-            folder = spark_warehouse / "tiktok_config.db" / table
-            folder.mkdir(parents=True)
-            con.execute(f"copy (select * from tiktok_config.{table}) to '{folder}/part-0.parquet' (format parquet)")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +79,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             assert build_dbt(day).success, f"dbt build of {day} on DuckDB failed"
 
         spark_warehouse = data_dir / "spark" / "warehouse"
-        _write_team_config(data_dir / "warehouse.duckdb", spark_warehouse)
+        # the team's files loaded by the same step into Spark's tables (Parquet files that dbt's hook declares)
+        on_spark = {"warehouse": Warehouse.from_env({"TIKTOK_WAREHOUSE": "spark"})}
+        assert dg.materialize([tiktok_team_config], partition_key=FIRST_DAY.isoformat(), resources=on_spark).success
         event_log = spark_dir / "events"
         event_log.mkdir()
         cluster = SparkCluster(spark_dir).start()
@@ -175,10 +168,8 @@ def test_the_spark_marts_have_spark_types_for_the_contracts(built: Built):
     assert rollup_types["created_timestamp"] == "TIMESTAMP", "a UTC wall clock, as the Fivetran rollup's"
 
 
-def test_the_build_ran_on_both_workers(built: Built):
-    """Each worker offers one core: the build's tasks ran in two executors, one started by each worker."""
-    assert built.dbt.returncode == 0, "the Spark build failed: see the test above"
-    (log,) = built.event_log.iterdir()
+def _assert_ran_on_both_workers(log: Path, cluster: SparkCluster) -> None:
+    """Each worker offers one core: the application's tasks ran in two executors, one started by each worker."""
     events = [json.loads(line) for line in log.read_text().splitlines()]
     executors_with_tasks = {
         event["Task Info"]["Executor ID"] for event in events if event["Event"] == "SparkListenerTaskEnd"
@@ -186,5 +177,49 @@ def test_the_build_ran_on_both_workers(built: Built):
     assert len(executors_with_tasks - {"driver"}) == 2, executors_with_tasks
     app_id = next(event["App ID"] for event in events if event["Event"] == "SparkListenerApplicationStart")
     for number in (1, 2):
-        executors = list((built.cluster.folder / f"worker{number}" / app_id).iterdir())
-        assert executors, f"worker {number} started no executor for the build"
+        executors = list((cluster.folder / f"worker{number}" / app_id).iterdir())
+        assert executors, f"worker {number} started no executor for {log.name}"
+
+
+def test_the_build_ran_on_both_workers(built: Built):
+    assert built.dbt.returncode == 0, "the Spark build failed: see the test above"
+    (log,) = built.event_log.iterdir()
+    _assert_ran_on_both_workers(log, built.cluster)
+
+
+def test_make_demo_runs_the_daily_job_on_the_cluster(built: Built, tmp_path: Path):
+    """docs/deployment.md's `make demo` on Spark, against the cluster: the daily job lands a day from the simulator,
+    writes the team's tables, runs both dbt steps on the two workers, checks the marts with the GX suites, publishes
+    the BI copy and prints the headlines; no step fails, no traceback."""
+    data, events = tmp_path / "data", tmp_path / "events"
+    events.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TIKTOK_") and key != "JAVA_HOME"}
+    env.update(
+        TIKTOK_DATA_DIR=str(data),
+        DAGSTER_HOME=str(data / "dagster"),
+        DEMO_ARGS="--days 1 --accounts 2",  # one day: each dbt step is a Spark application of some minutes here
+        TIKTOK_SPARK_EXECUTOR_MEMORY="768m",
+        TIKTOK_SPARK_EVENT_LOG=str(events),
+        SPARK_LOCAL_IP=spark_environment()["SPARK_LOCAL_IP"],
+        DBT_TARGET_PATH=str(tmp_path / "dbt_target"),  # make's parse for Spark leaves the project's manifest alone
+    )
+    script = DOCUMENTED_DEMO.text.replace("<spark_master>", built.cluster.master_url)
+    demo = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800
+    )
+    out = demo.stdout + demo.stderr
+    assert demo.returncode == 0, out[-4000:]
+    assert "Traceback" not in out and "emitted no result" not in out, out[-4000:]
+    (day,) = [line for line in demo.stdout.splitlines() if line.startswith("  20")]
+    assert " ok " in day and " built " in day and ", 0 failed" in day, day
+    assert f"Warehouse: spark:{built.cluster.master_url} {data / 'spark' / 'warehouse'}" in demo.stdout
+    # every mart, the derived ones too (built once the GX checks of the marts they read passed)
+    built_marts = {line.split()[0] for line in demo.stdout.splitlines() if line.startswith("  marts.")}
+    assert built_marts == {f"marts.{mart}" for mart in MARTS}
+    assert "followers" in demo.stdout and "Quality: " in demo.stdout and " 0 failed." in demo.stdout
+    with duckdb.connect(str(data / "bi" / "tiktok_marts.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_tiktok_account_daily").fetchall()[0][0] > 0
+    logs = sorted(events.iterdir())
+    assert len(logs) == 2, "the two dbt steps, each one Spark application"
+    for log in logs:
+        _assert_ran_on_both_workers(log, built.cluster)

@@ -51,7 +51,7 @@ def _free_port() -> int:
     ("settings", "variable"),
     [
         ({"TIKTOK_WAREHOUSE": "oracle"}, "TIKTOK_WAREHOUSE='oracle'"),
-        ({"TIKTOK_WAREHOUSE": "spark"}, "TIKTOK_WAREHOUSE=spark: the dbt models and their tests build on Spark"),
+        ({"TIKTOK_WAREHOUSE": "spark", "TIKTOK_SPARK_WAREHOUSE": "{file}/warehouse"}, "TIKTOK_SPARK_WAREHOUSE)"),
         ({"TIKTOK_WAREHOUSE": "postgres", "TIKTOK_POSTGRES_PORT": "not-a-port"}, "TIKTOK_POSTGRES_PORT"),
         ({"TIKTOK_WAREHOUSE": "postgres", "TIKTOK_POSTGRES_HOST": "127.0.0.1"}, "TIKTOK_POSTGRES_HOST"),
         ({"TIKTOK_START_DATE": "2026-13-01"}, "TIKTOK_START_DATE"),
@@ -62,7 +62,7 @@ def _free_port() -> int:
     ],
     ids=[
         "unknown-warehouse",
-        "spark-for-dbt-only",
+        "spark-warehouse-not-writable",
         "port-not-a-number",
         "postgres-unreachable",
         "bad-start-date",
@@ -78,9 +78,8 @@ def test_a_wrong_setting_is_one_line_naming_the_variable_and_nothing_is_written(
     if settings.get("TIKTOK_POSTGRES_HOST"):
         settings = {**settings, "TIKTOK_POSTGRES_PORT": str(_free_port())}  # nothing listens there
     data = tmp_path / "data"
-    if settings.get("TIKTOK_DATA_DIR") == "{file}":
-        (tmp_path / "a-file").write_text("")
-        settings = {**settings, "TIKTOK_DATA_DIR": str(tmp_path / "a-file")}
+    (tmp_path / "a-file").write_text("")
+    settings = {name: value.replace("{file}", str(tmp_path / "a-file")) for name, value in settings.items()}
     result = _demo(data, "--days", "1", **settings)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
