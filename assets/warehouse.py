@@ -237,13 +237,7 @@ class _DuckDB:
         with duckdb.connect(str(self.path)) as con:
             if not _duckdb_has_table(con, COMMENT_SCORES_TABLE):
                 return set()
-            con.register("wanted", pd.DataFrame({"text_hash": hashes}))
-            rows = con.execute(
-                f"select text_hash from {COMMENT_SCORES_TABLE} where scorer = ? "
-                "and text_hash in (select text_hash from wanted)",
-                [scorer],
-            ).fetchall()
-        return {row[0] for row in rows}
+            return _scored_hashes(con, COMMENT_SCORES_TABLE, hashes, scorer)
 
     def replace_scores(self, frame: pd.DataFrame) -> None:
         # DuckDB's own frame scan: row-by-row inserts through SQLAlchemy ran at 2,500 rows/s
@@ -280,6 +274,15 @@ def _transaction(url: URL) -> Iterator[sqlalchemy.Connection]:
             yield connection
     finally:
         engine.dispose()
+
+
+def _scored_hashes(con: duckdb.DuckDBPyConnection, scores: str, hashes: list[str], scorer: str) -> set[str]:
+    """Which of `hashes` the relation `scores` (COMMENT_SCORES_TABLE's columns) holds a score of `scorer` for."""
+    con.register("wanted", pd.DataFrame({"text_hash": hashes}))
+    rows = con.execute(
+        f"select text_hash from {scores} where scorer = ? and text_hash in (select text_hash from wanted)", [scorer]
+    ).fetchall()
+    return {row[0] for row in rows}
 
 
 def _duckdb_has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -433,10 +436,13 @@ class _Spark:
         return self.folder.is_dir()
 
     def prepare_raw(self, root: Path, days: list[date]) -> str | None:
-        # dbt's hook repairs the raw tables over the landing folders; the platform's tables must exist for it
-        with self.writing(list(PLATFORM_TABLES)) as connection:
-            for statement in PLATFORM_TABLES_DDL:
-                connection.exec_driver_sql(statement)
+        # dbt's hook repairs the raw tables over the landing folders; the platform's tables it declares are
+        # written empty while the platform has not written them yet
+        missing = [table for table in PLATFORM_TABLES if not self._files(table)]
+        if missing:
+            with self.writing(missing) as connection:
+                for statement in PLATFORM_TABLES_DDL:
+                    connection.exec_driver_sql(statement)
         return None
 
     def read(self, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
@@ -478,8 +484,10 @@ class _Spark:
         return f"removed {self.folder} (the Spark tables and their catalog)"
 
     def known_hashes(self, hashes: list[str], scorer: str) -> set[str]:
-        with self._loaded([COMMENT_SCORES_TABLE], write_back=False) as path:
-            return _DuckDB(path).known_hashes(hashes, scorer)
+        if not hashes or not self._files(COMMENT_SCORES_TABLE):
+            return set()
+        with duckdb.connect(config={"memory_limit": _duckdb_memory_limit()}) as con:
+            return _scored_hashes(con, f"read_parquet('{self._glob(COMMENT_SCORES_TABLE)}')", hashes, scorer)
 
     def replace_scores(self, frame: pd.DataFrame) -> None:
         with self._loaded([COMMENT_SCORES_TABLE], write_back=True) as path:

@@ -144,12 +144,17 @@ def test_the_team_config_is_written_where_spark_reads_it(spark: Warehouse, tmp_p
 
 
 def test_preparing_a_build_creates_every_platform_table_empty(spark: Warehouse, tmp_path: Path):
-    """Before dbt runs: the hook's tables read Parquet files of the platform's columns, none yet with rows."""
+    """Before dbt runs: the hook's tables read Parquet files of the platform's columns; what was written stays."""
+    spark.record_quarantine("raw_tiktok_videos", DAY, [("a1", "counts_not_negative", 2)])
+    written = _folder(tmp_path, QUARANTINE_TABLE) / "part-00000.parquet"
+    inode = written.stat().st_ino
     assert spark.prepare_raw([DAY]) is None
     for table in PLATFORM_TABLES:
         assert list(_folder(tmp_path, table).glob("*.parquet")), table
     counts = spark.read_marts({t: f"select count(*) as n from {t}" for t in PLATFORM_TABLES})
-    assert {t: int(frame["n"].iloc[0]) for t, frame in counts.items()} == dict.fromkeys(PLATFORM_TABLES, 0)
+    expected = {**dict.fromkeys(PLATFORM_TABLES, 0), QUARANTINE_TABLE: 1}
+    assert {t: int(frame["n"].iloc[0]) for t, frame in counts.items()} == expected
+    assert written.stat().st_ino == inode, "a table the platform wrote is not rewritten"
     hook = (ROOT / "dbt_project" / "macros" / "platform_tables.sql").read_text()
     for table in (QUARANTINE_TABLE, COMMENT_SCORES_TABLE):
         schema, name = table.split(".")
