@@ -22,7 +22,6 @@ environment variables (`Warehouse.from_env`, .env.example):
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import shutil
 import sys
@@ -41,7 +40,7 @@ from pydantic import Field
 from sqlalchemy.engine import URL
 
 from tiktok_api import landing, raw_postgres
-from tiktok_api.files import FolderNotWritable, replaced_atomically, writable_folder
+from tiktok_api.files import FolderNotWritable, exclusive_lock, replaced_atomically, writable_folder
 from tiktok_api.settings import data_dir
 
 if TYPE_CHECKING:
@@ -195,13 +194,7 @@ class _DuckDB:
         return read_duckdb(bi_copy_path(root), queries)
 
     def publish(self, root: Path) -> dict[str, object]:
-        target = bi_copy_path(root)
-        counts = publish_duckdb_copy(self.path, target)
-        return {
-            "path": dg.MetadataValue.path(str(target)),
-            "rows": dg.MetadataValue.json(counts),
-            "bytes": target.stat().st_size,
-        }
+        return _publish_bi_copy(self.path, root)
 
     def sql_url(self) -> URL:
         """The file read-only through duckdb-engine, DuckDB's memory bounded as dbt's (TIKTOK_DUCKDB_MEMORY_LIMIT,
@@ -454,13 +447,7 @@ class _Spark:
         return read_duckdb(bi_copy_path(root), queries)
 
     def publish(self, root: Path) -> dict[str, object]:
-        target = bi_copy_path(root)
-        counts = publish_duckdb_copy(self._write_views(), target)
-        return {
-            "path": dg.MetadataValue.path(str(target)),
-            "rows": dg.MetadataValue.json(counts),
-            "bytes": target.stat().st_size,
-        }
+        return _publish_bi_copy(self._write_views(), root)
 
     def sql_url(self) -> URL:
         """A DuckDB file of views over the tables' Parquet files, read-only: GX's SQL engine validates there."""
@@ -511,7 +498,7 @@ class _Spark:
         block leaves in them replaces those files (each atomically) when it ends without error. A lock file keeps
         two writers of the platform's tables from losing each other's rows."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with _locked(self.folder / ".tiktok-platform-tables.lock"), tempfile.TemporaryDirectory() as scratch:
+        with exclusive_lock(self.folder / ".tiktok-platform-tables.lock"), tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "tables.duckdb"
             with duckdb.connect(str(path)) as con:
                 for table in tables:
@@ -548,16 +535,6 @@ class _Spark:
                 con.execute("checkpoint")
             Path(str(tmp) + ".wal").unlink(missing_ok=True)
         return self.views
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -771,6 +748,17 @@ def bi_copy_path(root: Path) -> Path:
 def read_duckdb(path: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(path), read_only=True) as con:
         return {name: con.execute(sql).df() for name, sql in queries.items()}
+
+
+def _publish_bi_copy(source: Path, root: Path) -> dict[str, object]:
+    """Publish the marts of the DuckDB file `source` as the BI copy under `root`; the metadata of what was published."""
+    target = bi_copy_path(root)
+    counts = publish_duckdb_copy(source, target)
+    return {
+        "path": dg.MetadataValue.path(str(target)),
+        "rows": dg.MetadataValue.json(counts),
+        "bytes": target.stat().st_size,
+    }
 
 
 def publish_duckdb_copy(warehouse: Path, target: Path) -> dict[str, int]:

@@ -5,6 +5,7 @@ assets, as the daily job does. Then a Spark standalone master and two workers st
 (benchmarks/spark_cluster.py) and `dbt build --target spark` builds every model and runs every data test on the cluster,
 reading the same landing files. staged_at, the time of the dbt run that staged a row, is the only column allowed to
 differ, and a double may differ in its last bits (Spark adds a sum's terms in the order its tasks finish).
+The guide's `make demo` on Spark then runs the daily job for one new day against the same cluster.
 """
 
 from __future__ import annotations
