@@ -23,16 +23,24 @@ $(STAMP): pyproject.toml requirements.lock
 venv: $(STAMP)
 
 # The dbt manifest the Dagster definitions load (`dagster dev` prepares it by itself). The same --target as the
-# dbt resource passes, so that every dbt run re-parses only what changed (partial parsing).
+# dbt resource passes, so that every dbt run re-parses only what changed (partial parsing). Parsed in a folder of its
+# own and moved in whole: a Dagster process starting meanwhile (a running `make ui`, the other test worker) never
+# reads a half-written manifest. DBT_TARGET_PATH, if set, names another target folder.
 manifest: venv
-	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --target $${TIKTOK_WAREHOUSE:-duckdb} --quiet
+	cd dbt_project && target=$${DBT_TARGET_PATH:-target} && mkdir -p $$target \
+		&& parse=$$(mktemp -d $$target/.parse-XXXXXX) && trap 'rm -rf '$$parse EXIT \
+		&& { cp $$target/partial_parse.msgpack $$parse/ 2>/dev/null || true; } \
+		&& ../$(BIN)/dbt parse --profiles-dir . --target $${TIKTOK_WAREHOUSE:-duckdb} --target-path $$parse --quiet \
+		&& mv $$parse/manifest.json $$parse/partial_parse.msgpack $$parse/semantic_manifest.json $$target/
 
 # A second `make demo` reuses the days it landed and built; `make demo FRESH=1` starts over.
 demo: manifest
 	$(BIN)/python -m orchestration.demo $(if $(FRESH),--fresh) $(DEMO_ARGS)
 
+# Two workers, a module to each (tests/conftest.py); `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
 test: manifest
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 ui: venv
 	$(BIN)/python -m orchestration.preflight

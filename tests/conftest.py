@@ -55,6 +55,26 @@ def sim(simulator_factory: Callable[..., SimulatorServer]) -> SimulatorServer:
     return simulator_factory()
 
 
+# `make test` runs the suite on two workers, a whole module to a worker (--dist loadfile: a module's fixtures, such as
+# the Spark cluster, start once). The slowest modules go first, so that no long one starts last and runs alone.
+SLOWEST_MODULES_FIRST = (
+    "tests/dbt/test_spark_marts.py",
+    "tests/test_docs.py",
+    "tests/e2e/test_every_rule_fires.py",
+    "tests/dbt/test_marts.py",
+    "tests/dbt/test_postgres_marts.py",
+    "tests/orchestration/test_demo.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return SLOWEST_MODULES_FIRST.index(module) if module in SLOWEST_MODULES_FIRST else len(SLOWEST_MODULES_FIRST)
+
+    items.sort(key=rank)  # stable: the other modules, and every module's own tests, keep their order
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """The Dagster definitions load the dbt manifest at import: make sure it exists (as `make` does)."""
     import subprocess

@@ -69,9 +69,17 @@ def _free_port() -> int:
 
 
 def _reader_env(data: Path) -> dict[str, str]:
-    """A reader's environment: none of the test run's platform settings, the demo's data folder."""
+    """A reader's environment: none of the test run's platform settings, the demo's data folder. The docs' dbt
+    commands write their target folder beside it, not into the project's, where the other test worker's Dagster
+    processes read the manifest."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOK_", "DAGSTER_HOME"))}
-    return {**env, "TIKTOK_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster"), "BROWSER": "true"}
+    return {
+        **env,
+        "TIKTOK_DATA_DIR": str(data),
+        "DAGSTER_HOME": str(data / "dagster"),
+        "DBT_TARGET_PATH": str(data.parent / "dbt_target"),
+        "BROWSER": "true",
+    }
 
 
 def _wait_until(ready: Callable[[], bool], what: str, timeout: float = 120) -> None:
