@@ -57,6 +57,7 @@ MEMORY_LIMIT_VARIABLE = "TIKTOK_DUCKDB_MEMORY_LIMIT"
 SPARK_MASTER_VARIABLE = "TIKTOK_SPARK_MASTER"
 SPARK_WAREHOUSE_VARIABLE = "TIKTOK_SPARK_WAREHOUSE"
 DEFAULT_SPARK_MASTER = "local[2]"  # as dbt_project/profiles.yml's default
+SPARK_COLUMNS_FOLDER = "_columns"  # a day-partitioned table's columns (dbt_project/macros/incremental.sql)
 DEFAULT_DUCKDB_MEMORY_LIMIT = "700MB"  # as dbt_project/profiles.yml's default
 MARTS_SCHEMA = "marts"
 QUARANTINE_SCHEMA = "tiktok_quarantine"
@@ -407,6 +408,22 @@ class _Postgres:
         return f"dropped schemas {', '.join(schemas)} on {self.describe()}"
 
 
+def spark_table_query(folder: Path) -> str | None:
+    """The DuckDB query of a Spark table's rows from its folder, or None where it has no Parquet file. A table
+    partitioned by day (macros/incremental.sql) holds a folder per day, `<day column>=<day>`, whose files lack that
+    column, and `_columns`, an empty file of its columns in the model's order: the query reads the days' files and
+    gives the columns in that order and types (the file alone where no day has a row)."""
+    columns_file = f"{folder}/{SPARK_COLUMNS_FOLDER}/*.parquet"
+    if not (folder / SPARK_COLUMNS_FOLDER).is_dir():
+        return f"select * from read_parquet('{folder}/*.parquet')" if any(folder.glob("*.parquet")) else None
+    if not any(folder.glob("*=*/*.parquet")):
+        return f"select * from read_parquet('{columns_file}')"
+    with duckdb.connect() as con:
+        columns = con.execute(f"describe select * from read_parquet('{columns_file}')").fetchall()
+    typed = ", ".join(f'cast("{name}" as {kind}) as "{name}"' for name, kind, *_ in columns)
+    return f"select {typed} from read_parquet('{folder}/*=*/*.parquet', hive_partitioning = true)"
+
+
 class _Spark:
     """Apache Spark: dbt builds the models as Parquet tables in the warehouse folder (spark.sql.warehouse.dir), one
     folder per table under `<schema>.db/`, on the master TIKTOK_SPARK_MASTER; their catalog is a Derby metastore that
@@ -523,10 +540,11 @@ class _Spark:
     def _create_views(self, con: duckdb.DuckDBPyConnection) -> None:
         """A view per table of the warehouse folder that has Parquet files, under its schema's name."""
         for folder in sorted(self.folder.glob("*.db/*")):
-            if any(folder.glob("*.parquet")):
+            select = spark_table_query(folder)
+            if select:
                 schema = folder.parent.name.removesuffix(".db")
                 con.execute(f"create schema if not exists {schema}")
-                con.execute(f"create view {schema}.{folder.name} as select * from read_parquet('{folder}/*.parquet')")
+                con.execute(f"create view {schema}.{folder.name} as {select}")
 
     def _write_views(self) -> Path:
         with replaced_atomically(self.views) as tmp:

@@ -31,10 +31,69 @@
 
 
 {#-
-    The materialization of the models built incrementally (each run merges its partition window into the table).
-    DuckDB and PostgreSQL delete the keys a run brings and insert them (delete+insert). Spark's Parquet tables
-    have neither delete nor merge: there these models are rebuilt whole on every run (docs/deployment.md, "Apache Spark").
+    How a model built incrementally merges a run's rows into its table: the run's rows replace the table's rows of
+    the keys they bring (unique_key), the other rows stay. DuckDB and PostgreSQL delete those keys and insert the
+    run's rows (delete+insert). Spark's Parquet tables can neither delete nor merge: they are partitioned by day
+    (day_partitions), and a run rewrites only the days it touches (insert_overwrite, get_insert_overwrite_sql below).
 -#}
-{% macro incremental_or_table() -%}
-    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{% macro replace_keys_strategy() -%}
+    {{ return('insert_overwrite' if target.type == 'spark' else 'delete+insert') }}
+{%- endmacro %}
+
+{#- The column a model's Spark table is partitioned by: a folder per day. DuckDB and PostgreSQL tables have none. -#}
+{% macro day_partitions(day_column) -%}
+    {{ return([day_column] if target.type == 'spark' else none) }}
+{%- endmacro %}
+
+
+{#-
+    Spark's insert_overwrite with delete+insert's result (this overrides dbt-spark's macro of the same name). The days
+    rewritten are the days of the run's rows and, where the key does not hold the day (a comment's last_seen_date
+    moves), the days the table holds those keys on. Each is rewritten with the run's rows and the table's rows of the
+    day's other keys. dbt-spark sets partitionOverwriteMode to dynamic, so the days not touched are not rewritten. The
+    run's rows (a temporary view) are computed once, cached, before the statement reads them three times.
+-#}
+{% macro get_insert_overwrite_sql(source_relation, target_relation, existing_relation) %}
+    {%- set keys = config.get('unique_key') -%}
+    {%- set keys = [keys] if keys is string else keys -%}
+    {%- set days = config.get('partition_by') -%}
+    {%- if not keys or not days or (days is not string and days | length != 1) -%}
+    {%- do exceptions.raise_compiler_error(
+        model.name ~ ': insert_overwrite here needs a unique_key and one day column in partition_by (day_partitions)'
+    ) -%}
+    {%- endif -%}
+    {%- set day = days if days is string else days[0] -%}
+    {%- set columns = adapter.get_columns_in_relation(target_relation) | map(attribute='quoted') | join(', ') -%}
+    {%- set same_key -%}
+        {%- for key in keys %}run.{{ key }} = held.{{ key }}{% if not loop.last %} and {% endif %}{% endfor -%}
+    {%- endset -%}
+    {%- do run_query('cache table ' ~ source_relation) -%}
+    insert overwrite table {{ target_relation }} {{ partition_cols(label="partition") }}
+    select {{ columns }} from {{ source_relation }}
+    union all
+    select {{ columns }} from {{ target_relation }} as held
+    where held.{{ day }} in (
+        select {{ day }} from {{ source_relation }}
+        {%- if day not in keys %}
+        union
+        select held.{{ day }} from {{ target_relation }} as held
+        where exists (select 1 from {{ source_relation }} as run where {{ same_key }})
+        {%- endif %}
+    )
+    and not exists (select 1 from {{ source_relation }} as run where {{ same_key }})
+{% endmacro %}
+
+
+{#-
+    Spark: a day-partitioned table whose run wrote no row has no file to read its columns from, and lists its day
+    column last. This post-hook writes an empty Parquet file of the model's columns, in the model's order, to the
+    table folder's `_columns` (Spark skips folders named with `_`), from which the platform reads the table through
+    DuckDB (assets/warehouse.py).
+-#}
+{% macro spark_columns_file() -%}
+    {%- if target.type == 'spark' and config.get('partition_by') and execute -%}
+    {%- set names = model.columns.keys() | list if config.get('contract').enforced else [] -%}
+    insert overwrite directory '{{ spark_warehouse_dir() }}/{{ this.schema }}.db/{{ this.identifier }}/_columns' using parquet
+    select {{ names | join(', ') if names else '*' }} from {{ this }} where false
+    {%- endif -%}
 {%- endmacro %}

@@ -10,8 +10,7 @@
     tiktok_api/raw_schema.py): a field the API adds is ignored, a field it drops arrives as null, so neither
     breaks the build. Only complete fetches are read (a fetch that
     broke off stays in raw for the record). Incremental runs read only the partition window (DuckDB prunes the hive
-    folders by the `date` filter, as Spark would; PostgreSQL filters on partition_date). Spark rebuilds its
-    tables whole for now (incremental_or_table), so it reads every landed day.
+    folders by the `date` filter, as Spark does; PostgreSQL filters on partition_date).
 
     raw_pages(stream) gives one row per page of every complete fetch: the fetch metadata plus the top-level
     fields of the page's `data` as columns. Lists are unnested with unnest_list, whose rows expose an entry's

@@ -173,6 +173,35 @@ def test_marts_are_read_published_and_validated_from_sparks_parquet_files(spark:
     assert spark.describe_bi().endswith("bi/tiktok_marts.duckdb")
 
 
+def test_a_day_partitioned_mart_reads_in_its_models_column_order_and_empty_from_its_columns_file(
+    spark: Warehouse, tmp_path: Path
+):
+    """As Spark writes a day-partitioned table (dbt_project/macros/incremental.sql): a folder per day whose files lack
+    the day column, and `_columns`, an empty file of the model's columns in its order."""
+    folder = _folder(tmp_path, "marts.fct_daily")
+    with duckdb.connect() as con:
+        (folder / "_columns").mkdir(parents=True)
+        columns = "select 'x' as account, date '2026-11-12' as metric_date, 1.5 as views where false"
+        con.execute(f"copy ({columns}) to '{folder}/_columns/part-00000.snappy.parquet' (format parquet)")
+        _write_mart(tmp_path, "fct_empty", "select 'x' as account")  # an unpartitioned table beside it
+        assert spark.mart_row_counts()["fct_daily"] == 0, "no day has a row yet: the columns file alone"
+        assert list(spark.read_marts({"d": "select * from marts.fct_daily"})["d"].columns) == [
+            "account", "metric_date", "views"
+        ]  # fmt: skip
+        for day, views in (("2026-11-12", 2.0), ("2026-11-13", 3.0)):
+            (folder / f"metric_date={day}").mkdir()
+            rows = f"select 'a' as account, {views} as views"
+            con.execute(f"copy ({rows}) to '{folder}/metric_date={day}/part-00000.snappy.parquet' (format parquet)")
+        (folder / "_SUCCESS").write_text("")
+    frame = spark.read_marts({"d": "select * from marts.fct_daily order by metric_date"})["d"]
+    assert list(frame.columns) == ["account", "metric_date", "views"], "the model's order, not the day last"
+    assert list(frame["metric_date"].astype(str)) == ["2026-11-12", "2026-11-13"]
+    assert list(frame["views"]) == [2.0, 3.0]
+    spark.publish_for_bi()
+    published = spark.read_published_marts({"t": "select distinct typeof(metric_date) as t from marts.fct_daily"})
+    assert list(published["t"]["t"]) == ["DATE"]
+
+
 def test_starting_over_removes_the_tables_and_their_catalog(spark: Warehouse, tmp_path: Path):
     _write_mart(tmp_path, "dim_numbers", "select 1 as n")
     (tmp_path / "data" / "spark" / "warehouse" / "metastore_db").mkdir()

@@ -3,8 +3,10 @@
 The simulator's days are landed once (the raw assets, over loopback HTTP) and built day by day on DuckDB by the dbt
 assets, as the daily job does. Then a Spark standalone master and two workers start from the installed pyspark
 (benchmarks/spark_cluster.py) and `dbt build --target spark` builds every model and runs every data test on the cluster,
-reading the same landing files. staged_at, the time of the dbt run that staged a row, is the only column allowed to
-differ, and a double may differ in its last bits (Spark adds a sum's terms in the order its tasks finish).
+reading the same landing files. A further day is then landed and built on both, on Spark incrementally: each model
+rewrites only the day partitions its run touches (insert_overwrite, dbt_project/macros/incremental.sql). staged_at,
+the time of the dbt run that staged a row, is the only column allowed to differ, and a double may differ in its last
+bits (Spark adds a sum's terms in the order its tasks finish).
 The guide's `make demo` on Spark then runs the daily job for one new day against the same cluster.
 """
 
@@ -25,15 +27,17 @@ import pytest
 
 from assets.dbt import DBT_EXECUTABLE, dbt_project
 from assets.team_config import tiktok_team_config
-from assets.warehouse import Warehouse
+from assets.warehouse import Warehouse, spark_table_query
 from benchmarks.spark_cluster import SparkCluster, spark_environment
 from tests.dbt.conftest import assert_same_rows, build_dbt, fetch_time, land, load_team_config, restored_environment
+from tests.dbt.frozen import dbt_vars
 from tests.dbt.test_marts import MARTS as ALL_MARTS
 from tests.docs_blocks import REPO_ROOT, tagged
 from tiktok_api.simulator import Simulator, SimulatorServer
 
 FIRST_DAY = date(2026, 11, 12)
 DAYS = 3
+INCREMENTAL_DAY = FIRST_DAY + timedelta(days=DAYS)  # built on both after the first build, on Spark incrementally
 MARTS = sorted(ALL_MARTS)
 ENV_KEYS = ("TIKTOK_DATA_DIR", "TIKTOK_DUCKDB_PATH", "TIKTOK_WAREHOUSE", "TIKTOK_ANOMALY_MIN_HISTORY_DAYS")
 SIGNIFICANT_DIGITS = 12
@@ -49,6 +53,9 @@ class Built:
     cluster: SparkCluster
     dbt: subprocess.CompletedProcess
     run_results: dict
+    duckdb_test_results: dict  # the data tests on DuckDB over the same days as `dbt`'s
+    folders_before_incremental: dict[str, dict[str, float]]  # a mart's day folders: their files' mtimes
+    incremental: subprocess.CompletedProcess
 
     def duckdb_rows(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.data_dir / "warehouse.duckdb"), read_only=True) as con:
@@ -56,8 +63,12 @@ class Built:
             return con.execute(sql).fetchall()
 
     def spark_table(self, schema: str, table: str) -> str:
-        """A Spark table's Parquet files, as DuckDB reads them."""
-        return f"read_parquet('{self.spark_warehouse}/{schema}.db/{table}/*.parquet')"
+        """A Spark table's Parquet files, as the platform reads them through DuckDB."""
+        return f"({spark_table_query(self.spark_warehouse / f'{schema}.db' / table)})"
+
+
+def _day_folders(table: Path) -> dict[str, dict[str, float]]:
+    return {day.name: {f.name: f.stat().st_mtime for f in day.iterdir()} for day in table.glob("*=*")}
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +111,41 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             script = DOCUMENTED_BUILD.text.replace("<spark_master>", cluster.master_url)
             proc = subprocess.run(["bash", "-e", "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
             run_results = json.loads((target / "run_results.json").read_text()) if proc.returncode == 0 else {}
-            yield Built(data_dir, spark_warehouse, event_log, cluster, proc, run_results)
+            duckdb_test_results = _duckdb_data_tests(data_dir, spark_dir / "duckdb_tests")
+
+            # one more day, built as the daily job builds it: on Spark, the partition window's run
+            retention = spark_warehouse / "marts.db" / "fct_tiktok_video_retention"
+            folders_before = _day_folders(retention)
+            land(server, INCREMENTAL_DAY)
+            assert build_dbt(INCREMENTAL_DAY).success, f"dbt build of {INCREMENTAL_DAY} on DuckDB failed"
+            build_day = f"{script.rstrip()} --vars '{dbt_vars(INCREMENTAL_DAY)}' --target-path {spark_dir}/day_target"
+            day_events = spark_dir / "day_events"  # the first build's event log stays alone in its folder
+            day_events.mkdir()
+            incremental = subprocess.run(
+                ["bash", "-e", "-c", build_day], cwd=REPO_ROOT, env={**env, "TIKTOK_SPARK_EVENT_LOG": str(day_events)},
+                capture_output=True, text=True,
+            )  # fmt: skip
+            yield Built(
+                data_dir, spark_warehouse, event_log, cluster, proc, run_results, duckdb_test_results, folders_before,
+                incremental,
+            )  # fmt: skip
         finally:
             cluster.stop()
 
 
-def test_every_model_builds_and_every_data_test_has_duckdbs_result_on_the_cluster(built: Built, tmp_path: Path):
+def _duckdb_data_tests(data_dir: Path, target: Path) -> dict:
+    proc = subprocess.run(
+        [DBT_EXECUTABLE, "test", "--exclude", "test_type:unit", "--profiles-dir", ".", "--target-path", str(target)],
+        cwd=dbt_project.project_dir,
+        env={**os.environ, "TIKTOK_DATA_DIR": str(data_dir), "TIKTOK_WAREHOUSE": "duckdb"},
+        capture_output=True,
+        text=True,
+    )
+    assert (target / "run_results.json").exists(), proc.stdout[-3000:]
+    return json.loads((target / "run_results.json").read_text())
+
+
+def test_every_model_builds_and_every_data_test_has_duckdbs_result_on_the_cluster(built: Built):
     assert built.dbt.returncode == 0, built.dbt.stdout[-4000:]
     results = built.run_results["results"]
     built_models = {r["unique_id"] for r in results if r["unique_id"].startswith("model.") and r["status"] == "success"}
@@ -113,17 +153,23 @@ def test_every_model_builds_and_every_data_test_has_duckdbs_result_on_the_cluste
     assert built_models == models
     on_spark = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("test.")}
     # the same data tests over the same rows on DuckDB (a WARN rule may find rows: it must find them on both)
-    proc = subprocess.run(
-        [DBT_EXECUTABLE, "test", "--exclude", "test_type:unit", "--profiles-dir", ".", "--target-path", str(tmp_path)],
-        cwd=dbt_project.project_dir,
-        env={**os.environ, "TIKTOK_DATA_DIR": str(built.data_dir), "TIKTOK_WAREHOUSE": "duckdb"},
-        capture_output=True,
-        text=True,
-    )
-    duckdb_results = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    duckdb_results = built.duckdb_test_results["results"]
     on_duckdb = {r["unique_id"]: r["status"] for r in duckdb_results if r["unique_id"].startswith("test.")}
-    assert on_spark == on_duckdb, proc.stdout[-3000:]
+    assert on_spark == on_duckdb
     assert set(on_spark.values()) <= {"pass", "warn"} and len(on_spark) > 100
+
+
+def test_a_days_run_rewrites_only_the_day_partitions_it_touches(built: Built):
+    """The further day's incremental run on the cluster: every model built and every data test of its window passed;
+    a mart whose run brings only the new day's rows (a snapshot of each post's retention) gained that day's folder
+    and left the earlier days' files as they were. The marts' rows are compared with DuckDB's below."""
+    assert built.incremental.returncode == 0, built.incremental.stdout[-4000:]
+    retention = built.spark_warehouse / "marts.db" / "fct_tiktok_video_retention"
+    after = _day_folders(retention)
+    before = built.folders_before_incremental
+    assert before and all(before.values()), before
+    assert {day: after[day] for day in before} == before, "the earlier days' files are untouched"
+    assert set(after) - set(before) == {f"snapshot_date={INCREMENTAL_DAY.isoformat()}"}
 
 
 def _manifest() -> dict:
@@ -146,6 +192,7 @@ def test_marts_are_equal_row_for_row_on_spark_and_duckdb(built: Built, mart: str
         f"where table_schema = 'marts' and table_name = '{mart}' and column_name <> 'staged_at' "
         "order by ordinal_position"
     )]  # fmt: skip
+    assert built.incremental.returncode == 0, "the incremental Spark build failed: see the test above"
     spark = built.spark_table("marts", mart)
     spark_columns = [name for (name, *_) in built.duckdb_rows(f"describe select * exclude (staged_at) from {spark}")]
     assert spark_columns == columns, "the same columns in the same order"

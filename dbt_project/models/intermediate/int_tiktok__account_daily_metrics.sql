@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['business_id', 'metric_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('metric_date'),
 ) }}
 -- One row per account and metric day, from the newest fetch that reported the day. Each partition's fetch
 -- re-reads the days before it (metrics arrive late and are revised), so one day arrives in several snapshots:

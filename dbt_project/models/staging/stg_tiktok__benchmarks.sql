@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['business_category', 'benchmark_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('benchmark_date'),
 ) }}
 -- depends_on: {{ source('tiktok_raw', 'benchmarks') }}
 -- One row per business category and day: the category's averages over the 30 days ending on that day, as TikTok

@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['comment_id'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('last_seen_date'),
 ) }}
 -- depends_on: {{ source('tiktok_raw', 'comments') }}
 

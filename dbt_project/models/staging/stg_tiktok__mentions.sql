@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['business_id', 'item_id', 'snapshot_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('snapshot_date'),
 ) }}
 -- depends_on: {{ source('tiktok_raw', 'mentions') }}
 -- One row per account, mentioned post and snapshot day: the day's brand-mention list (the top posts of other

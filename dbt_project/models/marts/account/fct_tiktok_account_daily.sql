@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['business_id', 'metric_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('metric_date'),
     on_schema_change='fail',
 ) }}
 -- DECISION (docs/decisions.md, Follower total): the per-day followers_count is the day's follower gain, as

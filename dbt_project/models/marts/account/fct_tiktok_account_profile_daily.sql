@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['business_id', 'snapshot_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('snapshot_date'),
     on_schema_change='fail',
 ) }}
 -- One row per account and snapshot day: the profile as that day's /business/get/ fetch read it, and whether the

@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['item_id', 'snapshot_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('snapshot_date'),
     on_schema_change='fail',
 ) }}
 -- A post-day's breakdowns come from one fetch (its snapshot): a newer fetch replaces the whole post-day.

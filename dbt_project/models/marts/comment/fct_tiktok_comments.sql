@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['comment_id'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('last_seen_date'),
     on_schema_change='fail',
 ) }}
 -- One row per comment or reply, deduplicated on comment_id by staging (the newest fetch wins; first and

@@ -1,7 +1,8 @@
 {{ config(
-    materialized=incremental_or_table(),
+    materialized='incremental',
     unique_key=['item_id', 'comment_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=replace_keys_strategy(),
+    partition_by=day_partitions('comment_date'),
     on_schema_change='fail',
 ) }}
 -- The audience's sentiment under each post per day: comments and replies by people other than the account, on
